@@ -1,0 +1,125 @@
+"""What every endpoint shares: JSON errors, health, documentation, body limits."""
+import subprocess
+import sys
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "delete"])
+@pytest.mark.parametrize("path", ["/api/nothing-here/", "/api/", "/api/movies/x/y/z/", "/api/auth/me"])
+def test_unknown_api_path_is_json_404(api_client, method, path):
+    response = getattr(api_client, method)(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "There is no API endpoint at this path.", "code": "not_found"}
+
+
+def test_unknown_path_outside_api_is_json_404_too(api_client):
+    response = api_client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_wrong_method_is_json_405(user_client):
+    response = user_client.delete("/api/auth/me/")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_health_queries_the_database(api_client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = api_client.get("/api/health/")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_is_503_when_the_database_does_not_answer(api_client):
+    with mock.patch("core.views.connection.cursor", side_effect=OperationalError("connection refused")):
+        response = api_client.get("/api/health/")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+    assert response["Retry-After"]
+
+
+def test_database_outage_inside_a_view_is_json_503(user_client):
+    with mock.patch("users.views.MeView.get_object", side_effect=OperationalError("server closed the connection")):
+        response = user_client.get("/api/auth/me/")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "unavailable"
+    assert response["Retry-After"]
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_oversized_body_is_413_and_writes_nothing(api_client, django_user_model):
+    body = {"username": "big", "email": "big@example.com", "password": "x" * 2000}
+
+    response = api_client.post("/api/auth/signup/", body, format="json")
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+    assert not django_user_model.objects.exists()
+
+
+def test_swagger_document_lists_the_auth_paths_and_bearer_security(api_client):
+    response = api_client.get("/swagger.json", HTTP_AUTHORIZATION="Bearer expired-or-garbage")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["swagger"] == "2.0"
+    assert document["securityDefinitions"]["Bearer"] == {
+        "type": "apiKey", "name": "Authorization", "in": "header",
+        "description": "JWT access token from /api/auth/login/, typed as: Bearer <access>",
+    }
+    for path in ["/auth/signup/", "/auth/login/", "/auth/token/refresh/", "/auth/logout/", "/auth/me/", "/health/"]:
+        assert path in document["paths"], path
+    login = document["paths"]["/auth/login/"]["post"]
+    assert login["security"] == []
+    assert {"200", "400", "401", "429"} <= set(login["responses"])
+    assert {"401"} <= set(document["paths"]["/auth/me/"]["get"]["responses"])
+
+
+@pytest.mark.parametrize("path", ["/swagger/", "/redoc/"])
+def test_documentation_pages_render(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert b"drf-yasg" in response.content
+
+
+def run_settings(**env):
+    """Import the settings in a fresh interpreter with exactly these variables (and no .env values)."""
+    code = "import movie_booking.settings"
+    base = {"PATH": "/usr/bin:/bin", "DEBUG": "", "SECRET_KEY": "", "ALLOWED_HOSTS": ""}
+    return subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env={**base, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
+    result = run_settings(DEBUG="False", ALLOWED_HOSTS="example.com")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_settings_refuse_to_start_without_allowed_hosts_when_debug_is_off():
+    result = run_settings(DEBUG="False", SECRET_KEY="k" * 50)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is required" in result.stderr
+
+
+def test_settings_start_with_debug_off_and_both_set():
+    result = run_settings(DEBUG="False", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.com")
+
+    assert result.returncode == 0, result.stderr

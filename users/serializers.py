@@ -1,0 +1,79 @@
+"""Input and output shapes of the auth endpoints."""
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+
+User = get_user_model()
+
+
+class SignupSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
+                                     style={"input_type": "password"})
+    password2 = serializers.CharField(write_only=True, required=False, max_length=128, trim_whitespace=False,
+                                      style={"input_type": "password"}, help_text="Optional; must equal password.")
+
+    def validate_username(self, username):
+        if User.objects.filter(username__iexact=username).exists():
+            raise serializers.ValidationError("A user with that username already exists.")
+        return username
+
+    def validate_email(self, email):
+        if User.objects.filter(email__iexact=email).exists():
+            raise serializers.ValidationError("A user with that email already exists.")
+        return email
+
+    def validate(self, attrs):
+        if "password2" in attrs and attrs["password2"] != attrs["password"]:
+            raise serializers.ValidationError({"password2": ["The two passwords do not match."]})
+        candidate = User(username=attrs["username"], email=attrs["email"])
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"password": list(error.messages)}) from None
+        return attrs
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "date_joined"]
+
+
+class LoginSerializer(TokenObtainPairSerializer):
+    """simplejwt's login, taking the username in `username` or the email in `email` (or in `username`)."""
+
+    default_error_messages = {"no_active_account": "No active account found with the given credentials."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"] = serializers.CharField(write_only=True, required=False, max_length=254)
+        self.fields["email"] = serializers.CharField(write_only=True, required=False, max_length=254)
+
+    def validate(self, attrs):
+        identifier = attrs.get("username") or attrs.get("email")
+        if not identifier:
+            message = "Send your username in `username` or your email in `email`."
+            raise serializers.ValidationError({"username": [message]})
+        attrs["username"] = identifier
+        return super().validate(attrs)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """What login and refresh answer."""
+
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)

@@ -1,0 +1,235 @@
+"""The auth endpoints, through HTTP, as API.md describes them."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import override_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from users.tests.factories import PASSWORD, UserFactory
+
+User = get_user_model()
+SIGNUP = "/api/auth/signup/"
+LOGIN = "/api/auth/login/"
+REFRESH = "/api/auth/token/refresh/"
+LOGOUT = "/api/auth/logout/"
+ME = "/api/auth/me/"
+
+pytestmark = pytest.mark.django_db
+
+
+def signup_body(**overrides):
+    return {"username": "alice", "email": "alice@example.com", "password": "s3cret-pass-word", **overrides}
+
+
+def login(api_client, **credentials):
+    return api_client.post(LOGIN, credentials, format="json")
+
+
+class TestSignup:
+    def test_creates_user_and_answers_its_public_fields(self, api_client):
+        response = api_client.post(SIGNUP, signup_body(password2="s3cret-pass-word"), format="json")
+
+        assert response.status_code == 201
+        user = User.objects.get(username="alice")
+        assert response.json() == {"id": user.id, "username": "alice", "email": "alice@example.com"}
+        assert user.check_password("s3cret-pass-word")
+        assert not user.is_staff
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            (signup_body(username="TAKEN"), "username"),
+            (signup_body(email="Taken@EXAMPLE.com"), "email"),
+            (signup_body(email="not-an-email"), "email"),
+            (signup_body(password="123"), "password"),
+            (signup_body(password="password"), "password"),
+            (signup_body(password="alice-example"), "password"),
+            (signup_body(password2="something-else-9"), "password2"),
+            ({"email": "x@example.com", "password": "s3cret-pass-word"}, "username"),
+            ({"username": "x", "password": "s3cret-pass-word"}, "email"),
+            ({"username": "x", "email": "x@example.com"}, "password"),
+            (signup_body(username="bad name!"), "username"),
+            (signup_body(username="a" * 10_000), "username"),
+        ],
+    )
+    def test_refusals_name_the_field_and_create_nobody(self, api_client, body, field):
+        UserFactory(username="taken", email="taken@example.com")
+
+        response = api_client.post(SIGNUP, body, format="json")
+
+        assert response.status_code == 400
+        assert field in response.json()
+        assert User.objects.count() == 1
+
+    @pytest.mark.parametrize("raw", ["not json", "[1, 2]", '"text"', "null"])
+    def test_body_that_is_not_a_json_object_is_a_json_400(self, api_client, raw):
+        response = api_client.post(SIGNUP, raw, content_type="application/json")
+
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/json"
+        assert not User.objects.exists()
+
+    def test_non_json_body_has_detail_and_code(self, api_client):
+        response = api_client.post(SIGNUP, "{broken", content_type="application/json")
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "parse_error"
+
+
+class TestLogin:
+    @pytest.mark.parametrize(
+        "credentials",
+        [
+            {"username": "carol"},
+            {"username": "CAROL"},
+            {"email": "carol@example.com"},
+            {"email": "Carol@Example.com"},
+            {"username": "carol@example.com"},
+        ],
+    )
+    def test_by_username_or_email_gives_a_token_pair(self, api_client, credentials):
+        carol = UserFactory(username="carol", email="carol@example.com")
+
+        response = login(api_client, password=PASSWORD, **credentials)
+
+        assert response.status_code == 200
+        assert set(response.json()) == {"access", "refresh"}
+        me = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+        assert me.json()["id"] == carol.id
+
+    def test_wrong_password_and_unknown_user_get_the_same_401(self, api_client):
+        UserFactory(username="carol")
+
+        wrong_password = login(api_client, username="carol", password="wrong-password-1")
+        unknown_user = login(api_client, username="nobody", password="wrong-password-1")
+
+        assert wrong_password.status_code == unknown_user.status_code == 401
+        assert wrong_password.json() == unknown_user.json()
+        assert wrong_password.json()["code"] == "no_active_account"
+
+    def test_inactive_user_cannot_log_in(self, api_client):
+        UserFactory(username="carol", is_active=False)
+
+        assert login(api_client, username="carol", password=PASSWORD).status_code == 401
+
+    def test_neither_username_nor_email_is_400(self, api_client):
+        response = login(api_client, password=PASSWORD)
+
+        assert response.status_code == 400
+        assert "username" in response.json()
+
+    @override_settings(THROTTLE_AUTH="3/minute")
+    def test_throttled_per_ip_with_retry_after(self, api_client):
+        for _ in range(3):
+            login(api_client, username="nobody", password="x")
+
+        response = login(api_client, username="nobody", password="x")
+
+        assert response.status_code == 429
+        assert response.json()["code"] == "throttled"
+        assert int(response["Retry-After"]) > 0
+
+    @override_settings(THROTTLE_AUTH=None)
+    def test_throttle_off_lets_everything_through(self, api_client):
+        statuses = {login(api_client, username="nobody", password="x").status_code for _ in range(25)}
+
+        assert statuses == {401}
+
+
+class TestRefreshAndLogout:
+    def tokens(self, api_client, user):
+        return login(api_client, username=user.username, password=PASSWORD).json()
+
+    def test_refresh_rotates_and_the_old_refresh_is_refused(self, api_client, user):
+        first = self.tokens(api_client, user)
+
+        rotated = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")
+        reused = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")
+
+        assert rotated.status_code == 200
+        assert set(rotated.json()) == {"access", "refresh"}
+        assert rotated.json()["refresh"] != first["refresh"]
+        assert reused.status_code == 401
+        assert reused.json()["code"] == "token_not_valid"
+        assert api_client.post(REFRESH, {"refresh": rotated.json()["refresh"]}, format="json").status_code == 200
+
+    def test_logout_blacklists_the_refresh_token(self, api_client, user):
+        tokens = self.tokens(api_client, user)
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+
+        logout = api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+        refresh = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+        logout_again = api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        assert logout.status_code == 205
+        assert logout.content == b""
+        assert refresh.status_code == 401
+        assert logout_again.status_code == 401
+
+    def test_logout_needs_an_access_token(self, api_client, user):
+        tokens = self.tokens(api_client, user)
+
+        response = api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        assert response.status_code == 401
+        assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 200
+
+    def test_logout_refuses_another_users_refresh_token(self, user_client, api_client):
+        other_refresh = str(RefreshToken.for_user(UserFactory()))
+
+        response = user_client.post(LOGOUT, {"refresh": other_refresh}, format="json")
+
+        assert response.status_code == 401
+        assert api_client.post(REFRESH, {"refresh": other_refresh}, format="json").status_code == 200
+
+    @pytest.mark.parametrize("refresh", ["", "garbage", "a.b.c"])
+    def test_malformed_refresh_token(self, api_client, refresh):
+        response = api_client.post(REFRESH, {"refresh": refresh}, format="json")
+
+        assert response.status_code in (400, 401)
+        assert response["Content-Type"] == "application/json"
+
+
+class TestMe:
+    def test_answers_the_callers_account(self, user_client, user):
+        response = user_client.get(ME)
+
+        assert response.status_code == 200
+        assert response.json()["id"] == user.id
+        assert set(response.json()) == {"id", "username", "email", "date_joined"}
+
+    @pytest.mark.parametrize(
+        "header",
+        [
+            None,
+            "Bearer",
+            "Bearer not-a-token",
+            "Bearer a.b.c",
+            "Token abc",
+        ],
+    )
+    def test_missing_or_malformed_token_is_json_401(self, api_client, header):
+        if header:
+            api_client.credentials(HTTP_AUTHORIZATION=header)
+
+        response = api_client.get(ME)
+
+        assert response.status_code == 401
+        assert {"detail", "code"} <= set(response.json())
+
+    def test_forged_token_is_401(self, api_client, user):
+        access = RefreshToken.for_user(user).access_token
+        header, payload, signature = str(access).split(".")
+        forged = f"{header}.{payload}.{signature[::-1]}"
+
+        response = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {forged}")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_not_valid"
+
+    def test_expired_token_is_401(self, api_client, user):
+        access = RefreshToken.for_user(user).access_token
+        access.set_exp(lifetime=-access.lifetime)
+
+        response = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {access}")
+
+        assert response.status_code == 401

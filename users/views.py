@@ -1,0 +1,102 @@
+"""Sign up, log in (JWT), refresh, log out and who-am-I."""
+from django.utils.decorators import method_decorator
+from drf_yasg import openapi
+from drf_yasg.utils import swagger_auto_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from core.schema import error_response
+from core.throttling import AuthRateThrottle
+from users import services
+from users.serializers import (
+    LoginSerializer,
+    MeSerializer,
+    RefreshTokenSerializer,
+    SignupSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+
+LOGIN_BODY = openapi.Schema(
+    type=openapi.TYPE_OBJECT,
+    properties={
+        "username": openapi.Schema(type=openapi.TYPE_STRING, description="Username (or email)"),
+        "email": openapi.Schema(type=openapi.TYPE_STRING, description="Email, instead of username"),
+        "password": openapi.Schema(type=openapi.TYPE_STRING, format=openapi.FORMAT_PASSWORD),
+    },
+    required=["password"],
+    example={"username": "demo", "password": "demo-pass-1234"},
+)
+BAD_TOKEN = error_response("The refresh token is invalid, expired, used or blacklisted")
+
+
+class SignupView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    @swagger_auto_schema(operation_id="auth_signup", request_body=SignupSerializer,
+                         responses={201: UserSerializer})
+    def post(self, request):
+        serializer = SignupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.register_user(
+            username=serializer.validated_data["username"],
+            email=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+        )
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+@method_decorator(name="post", decorator=swagger_auto_schema(
+    operation_id="auth_login",
+    operation_description="Send `username` (or an email in it) or `email`, with `password`.",
+    request_body=LOGIN_BODY,
+    responses={200: TokenPairSerializer, 401: error_response("Wrong credentials")},
+))
+class LoginView(TokenObtainPairView):
+    serializer_class = LoginSerializer
+    throttle_classes = [AuthRateThrottle]
+
+
+@method_decorator(name="post", decorator=swagger_auto_schema(
+    operation_id="auth_token_refresh",
+    operation_description="Trades a refresh token for a new access token and a new refresh token; "
+                          "the old refresh token stops working.",
+    request_body=RefreshTokenSerializer,
+    responses={200: TokenPairSerializer, 401: BAD_TOKEN},
+))
+class RefreshView(TokenRefreshView):
+    pass
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @swagger_auto_schema(operation_id="auth_logout", request_body=RefreshTokenSerializer,
+                         responses={205: "Logged out; the refresh token is blacklisted", 401: BAD_TOKEN})
+    def post(self, request):
+        serializer = RefreshTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(serializer.validated_data["refresh"])
+        except TokenError as error:
+            raise InvalidToken(str(error)) from None
+        if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(request.user.pk):
+            raise InvalidToken("This refresh token belongs to another user.")
+        token.blacklist()
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class MeView(generics.RetrieveAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user
