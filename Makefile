@@ -11,10 +11,12 @@ PORT ?= 8000
 run: setup .env  ## Set up everything and serve the API on http://127.0.0.1:8000/
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput -v 0
+	$(MANAGE) load_demo
 	@echo ""
 	@echo "  API:        http://$(HOST):$(PORT)/api/"
 	@echo "  Swagger UI: http://$(HOST):$(PORT)/swagger/"
-	@echo "  Admin:      http://$(HOST):$(PORT)/admin/"
+	@echo "  Admin:      http://$(HOST):$(PORT)/admin/   (staff login: admin / admin-pass-1234)"
+	@echo "  Demo user:  demo / demo-pass-1234"
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -61,3 +61,4 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
     def _is_staff_only(self):
         return any(isinstance(permission, (IsStaffOrReadOnly, permissions.IsAdminUser))
                    for permission in self.view.get_permissions())
+

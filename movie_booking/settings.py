@@ -209,10 +209,6 @@ SWAGGER_SETTINGS = {
     },
     "USE_SESSION_AUTH": False,
     "DEFAULT_AUTO_SCHEMA_CLASS": "core.schema.ErrorAwareAutoSchema",
-    "DEFAULT_PAGINATOR_INSPECTORS": [
-        "drf_yasg.inspectors.DjangoRestResponsePagination",
-        "drf_yasg.inspectors.CoreAPICompatInspector",
-    ],
 }
 
 # Transport security: on by default in production (DEBUG off); a plain-HTTP deployment on loopback

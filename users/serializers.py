@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
+from core.serializers import UTCDateTimeField
+
 User = get_user_model()
 
 
@@ -44,6 +46,8 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    date_joined = UTCDateTimeField(read_only=True)
+
     class Meta:
         model = User
         fields = ["id", "username", "email", "date_joined"]

@@ -1,0 +1,64 @@
+"""Bookings: one user's purchase of one or more seats of one show; each seat is a ticket."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from movies.models import Show
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "CONFIRMED", "Confirmed"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    # Bookings are history: users and shows that have them are not deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    total_price = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["CONFIRMED", "CANCELLED"]), name="bookings_booking_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="CONFIRMED", cancelled_at__isnull=True)
+                | Q(status="CANCELLED", cancelled_at__isnull=False),
+                name="bookings_booking_cancelled_at_iff_cancelled",
+            ),
+            models.CheckConstraint(condition=Q(total_price__gte=0), name="bookings_booking_total_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"Booking {self.pk} ({self.status}) by {self.user} for {self.show}"
+
+    @property
+    def is_cancelled(self):
+        return self.status == self.Status.CANCELLED
+
+
+class Ticket(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tickets")
+    # Denormalised from the booking so the database constraint below can see it.
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="tickets")
+    seat_number = models.PositiveSmallIntegerField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["seat_number"]
+        constraints = [
+            # The last line of defence: the database itself refuses a second live ticket for a seat.
+            models.UniqueConstraint(
+                fields=["show", "seat_number"], condition=Q(is_active=True), name="bookings_one_live_ticket_per_seat"
+            ),
+            models.CheckConstraint(condition=Q(seat_number__gte=1), name="bookings_ticket_seat_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"Seat {self.seat_number} of {self.show}"

@@ -1,0 +1,30 @@
+from decimal import Decimal
+
+import factory
+
+from bookings.models import Booking, Ticket
+from movies.tests.factories import ShowFactory
+from users.tests.factories import UserFactory
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Booking
+
+    user = factory.SubFactory(UserFactory)
+    show = factory.SubFactory(ShowFactory)
+    total_price = Decimal("0")
+
+
+def booking_with_seats(show, seats, user=None, cancelled=False):
+    """A booking of `seats` written straight to the database (no service), for arranging tests."""
+    booking = BookingFactory(
+        show=show,
+        user=user or UserFactory(),
+        total_price=show.price * len(seats),
+        **({"status": Booking.Status.CANCELLED, "cancelled_at": show.starts_at} if cancelled else {}),
+    )
+    Ticket.objects.bulk_create(
+        Ticket(booking=booking, show=show, seat_number=seat, is_active=not cancelled) for seat in seats
+    )
+    return booking

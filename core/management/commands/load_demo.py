@@ -1,0 +1,90 @@
+"""Load a small demo catalogue and two demo accounts, for trying the API locally. Safe to run again.
+
+Never run this against a production database: the demo accounts have published passwords.
+"""
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+DEMO_USER = ("demo", "demo@example.com", "demo-pass-1234")
+DEMO_STAFF = ("admin", "admin@example.com", "admin-pass-1234")
+
+SCREENS = [("Screen 1", 8, 12), ("Screen 2", 10, 15), ("IMAX", 12, 20)]
+
+# (title, minutes, genre, language, release date, description)
+MOVIES = [
+    ("The Last Projectionist", 118, "Drama", "English", date(2026, 9, 4), "A small-town cinema's final week."),
+    ("Orbit of Ashes", 142, "Science Fiction", "English", date(2026, 10, 16), "A salvage crew finds a live signal."),
+    ("Midnight at the Lido", 104, "Comedy", "Italian", date(2026, 8, 21), "Two rival bands, one booking."),
+    ("Paper Tigers", 97, "Animation", "English", date(2026, 11, 6), "Origami animals escape a bookshop."),
+    ("The Cartographer's Daughter", 131, "Adventure", "English", date(2026, 7, 10), "Mapping a coast that moves."),
+    ("Silent Harbour", 112, "Thriller", "Norwegian", date(2026, 10, 2), "A lighthouse keeper sees too much."),
+    ("Les Heures Claires", 99, "Romance", "French", date(2026, 6, 12), "One summer, one train line."),
+    ("Iron Monsoon", 155, "Action", "Hindi", date(2026, 11, 13), "A heist in the rainy season."),
+    ("Glass Garden", 89, "Documentary", "English", date(2026, 5, 29), "A year inside a botanical glasshouse."),
+    ("Kaiju Kitchen", 108, "Comedy", "Japanese", date(2026, 9, 25), "A chef cooks for a very large guest."),
+    ("Northbound", 126, "Drama", "Spanish", date(2026, 8, 7), "Three generations, one road trip."),
+    ("The Quiet Algorithm", 117, "Science Fiction", "English", date(2026, 10, 30), "A model that refuses to answer."),
+]
+
+# Start times (UTC) of each day's shows; 3.5 hours apart, longer than any demo movie, so no overlap.
+SLOTS = [time(11, 0), time(14, 30), time(18, 0), time(21, 30)]
+PRICES = [Decimal("8.50"), Decimal("10.00"), Decimal("12.50"), Decimal("12.50")]
+DAYS = 7
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue (screens, movies, a week of shows) and the demo accounts. Idempotent."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        movie_model = apps.get_model("movies", "Movie")
+        screen_model = apps.get_model("movies", "Screen")
+        show_model = apps.get_model("movies", "Show")
+
+        screens = [
+            screen_model.objects.get_or_create(name=name, defaults={"rows": rows, "seats_per_row": seats})[0]
+            for name, rows, seats in SCREENS
+        ]
+        movies = [
+            movie_model.objects.get_or_create(title=title, defaults={
+                "duration_minutes": minutes, "genre": genre, "language": language,
+                "release_date": released, "description": description,
+            })[0]
+            for title, minutes, genre, language, released, description in MOVIES
+        ]
+
+        created_shows = 0
+        today = timezone.now().date()
+        for day_offset in range(DAYS):
+            day = today + timedelta(days=day_offset)
+            for screen_index, screen in enumerate(screens):
+                for slot_index, slot in enumerate(SLOTS):
+                    movie = movies[(day_offset * 5 + screen_index * len(SLOTS) + slot_index) % len(movies)]
+                    _, created = show_model.objects.get_or_create(
+                        screen=screen,
+                        starts_at=datetime.combine(day, slot, tzinfo=UTC),
+                        defaults={"movie": movie, "price": PRICES[slot_index]},
+                    )
+                    created_shows += created
+
+        self.ensure_user(*DEMO_USER, staff=False)
+        self.ensure_user(*DEMO_STAFF, staff=True)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo catalogue ready: {len(screens)} screens, {len(movies)} movies, {created_shows} new shows. "
+            f"Demo login: {DEMO_USER[0]} / {DEMO_USER[2]}; staff (admin): {DEMO_STAFF[0]} / {DEMO_STAFF[2]}."
+        ))
+
+    def ensure_user(self, username, email, password, *, staff):
+        user_model = get_user_model()
+        if user_model.objects.filter(username__iexact=username).exists():
+            return
+        if staff:
+            user_model.objects.create_superuser(username=username, email=email, password=password)
+        else:
+            user_model.objects.create_user(username=username, email=email, password=password)

@@ -1,0 +1,17 @@
+"""Rules of the catalogue that refuse valid input."""
+from core.exceptions import DomainError
+
+
+class ShowOverlap(DomainError):
+    code = "show_overlap"
+    message = "This show overlaps another show on the same screen."
+
+
+class ShowHasBookings(DomainError):
+    code = "show_has_bookings"
+    message = "This show has live tickets: its screen and start time can no longer change."
+
+
+class ScreenHasBookings(DomainError):
+    code = "screen_has_bookings"
+    message = "A show on this screen has live tickets: its rows and seats per row can no longer change."

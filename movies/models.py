@@ -1,0 +1,132 @@
+"""The catalogue: movies, screens (auditoriums) and shows (a movie on a screen at a time)."""
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Q
+
+MAX_DURATION_MINUTES = 1440
+MAX_ROWS = 52
+MAX_SEATS_PER_ROW = 50
+
+
+class Movie(models.Model):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    duration_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MINUTES)]
+    )
+    genre = models.CharField(max_length=50, blank=True)
+    language = models.CharField(max_length=50, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    poster_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["title"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="movies_movie_duration_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Screen(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    rows = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_ROWS)])
+    seats_per_row = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SEATS_PER_ROW)]
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rows__gte=1, rows__lte=MAX_ROWS), name="movies_screen_rows_in_range"),
+            models.CheckConstraint(
+                condition=Q(seats_per_row__gte=1, seats_per_row__lte=MAX_SEATS_PER_ROW),
+                name="movies_screen_seats_per_row_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def capacity(self):
+        return self.rows * self.seats_per_row
+
+
+class ShowQuerySet(models.QuerySet):
+    def with_availability(self):
+        """Each show with `sold_seats` (its live tickets), counted in the same query."""
+        return self.select_related("movie", "screen").annotate(
+            sold_seats=Count("tickets", filter=Q(tickets__is_active=True))
+        )
+
+    def overlapping(self, *, screen_id, starts_at, ends_at, exclude_pk=None):
+        """The shows on a screen whose running time overlaps [starts_at, ends_at).
+
+        A show can start at most MAX_DURATION_MINUTES before `starts_at` and still overlap, which
+        bounds the rows read; the exact end of each candidate comes from its movie's duration.
+        """
+        candidates = (
+            self.filter(
+                screen_id=screen_id,
+                starts_at__lt=ends_at,
+                starts_at__gt=starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
+            )
+            .exclude(pk=exclude_pk)
+            .select_related("movie")
+        )
+        return [show for show in candidates if show.ends_at > starts_at]
+
+
+class Show(models.Model):
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="shows")
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="shows")
+    starts_at = models.DateTimeField()
+    price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
+
+    objects = ShowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["movie", "starts_at"]),
+            models.Index(fields=["screen", "starts_at"]),
+            models.Index(fields=["starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="movies_show_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.movie} on {self.screen} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.movie.duration_minutes)
+
+    @property
+    def total_seats(self):
+        return self.screen.capacity
+
+    def clean(self):
+        if self.movie_id is None or self.screen_id is None or self.starts_at is None:
+            return
+        conflicts = Show.objects.overlapping(
+            screen_id=self.screen_id, starts_at=self.starts_at, ends_at=self.ends_at, exclude_pk=self.pk
+        )
+        if conflicts:
+            raise ValidationError({"starts_at": overlap_message(conflicts)})
+
+
+def overlap_message(conflicts):
+    listed = ", ".join(f"{show.movie} {show.starts_at:%Y-%m-%d %H:%M}–{show.ends_at:%H:%M} UTC" for show in conflicts)
+    return f"This show overlaps another show on the same screen: {listed}."
+

@@ -1,0 +1,97 @@
+"""Staff manage the catalogue in the admin; the rules hold there too."""
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+
+from bookings.tests.factories import booking_with_seats
+from movies.models import Movie, Screen, Show
+from movies.tests.factories import MovieFactory, ShowFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    return client
+
+
+def show_form(**values):
+    return {
+        "movie": values.get("movie"),
+        "screen": values.get("screen"),
+        "starts_at_0": values["starts_at"].strftime("%Y-%m-%d"),
+        "starts_at_1": values["starts_at"].strftime("%H:%M:%S"),
+        "price": values.get("price", "9.50"),
+    }
+
+
+def test_show_changelist_shows_available_seats(admin_client, django_assert_max_num_queries):
+    for _ in range(10):
+        booking_with_seats(ShowFactory(), [1, 2])
+
+    with django_assert_max_num_queries(12):
+        response = admin_client.get("/admin/movies/show/")
+
+    assert response.status_code == 200
+    assert b"Available seats" in response.content
+    assert response.content.count(b'<td class="field-available_seats">48</td>') == 10
+
+
+def test_overlapping_show_is_a_form_error(admin_client):
+    existing = ShowFactory()
+
+    response = admin_client.post("/admin/movies/show/add/", show_form(
+        movie=MovieFactory().id, screen=existing.screen_id, starts_at=existing.starts_at + timedelta(minutes=5),
+    ))
+
+    assert response.status_code == 200
+    assert b"overlaps another show" in response.content
+    assert Show.objects.count() == 1
+
+
+def test_staff_add_a_show_that_the_public_api_lists(admin_client, api_client):
+    existing = ShowFactory()
+
+    response = admin_client.post("/admin/movies/show/add/", show_form(
+        movie=existing.movie_id, screen=existing.screen_id, starts_at=existing.ends_at,
+    ))
+
+    assert response.status_code == 302
+    assert api_client.get("/api/shows/").json()["count"] == 2
+
+
+def test_moving_a_show_with_live_tickets_is_a_form_error(admin_client):
+    show = ShowFactory()
+    booking_with_seats(show, [3])
+
+    response = admin_client.post(f"/admin/movies/show/{show.id}/change/", show_form(
+        movie=show.movie_id, screen=show.screen_id, starts_at=show.starts_at + timedelta(days=2),
+    ))
+
+    assert response.status_code == 200
+    assert b"live tickets" in response.content
+
+
+def test_pages_of_every_model_render(admin_client):
+    show = ShowFactory()
+    for path in ["/admin/movies/movie/", f"/admin/movies/movie/{show.movie_id}/change/", "/admin/movies/screen/",
+                 f"/admin/movies/screen/{show.screen_id}/change/", "/admin/movies/show/add/"]:
+        assert admin_client.get(path).status_code == 200, path
+
+
+def test_load_demo_is_idempotent_and_has_no_overlaps():
+    call_command("load_demo", stdout=io.StringIO())
+    counts = (Movie.objects.count(), Screen.objects.count(), Show.objects.count())
+    call_command("load_demo", stdout=io.StringIO())
+
+    assert (Movie.objects.count(), Screen.objects.count(), Show.objects.count()) == counts
+    assert counts[0] >= 10
+    assert counts[2] >= 21 * 3
+    for show in Show.objects.select_related("movie"):
+        assert not Show.objects.overlapping(screen_id=show.screen_id, starts_at=show.starts_at,
+                                            ends_at=show.ends_at, exclude_pk=show.pk)
