@@ -26,6 +26,7 @@ schema_view = get_schema_view(
 api_patterns = [
     path("", include("users.urls")),
     path("", include("movies.urls")),
+    path("", include("bookings.urls")),
     path("health/", HealthView.as_view(), name="health"),
 ]
 

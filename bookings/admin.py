@@ -1,0 +1,64 @@
+"""Bookings in the admin: read-only history, and a cancel action that goes through the service."""
+from django.contrib import admin, messages
+
+from bookings import services
+from bookings.models import Booking, Ticket
+from core.exceptions import DomainError
+from movies.seating import seat_label
+
+
+class TicketInline(admin.TabularInline):
+    model = Ticket
+    fields = ["seat_number", "seat", "is_active"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Seat")
+    def seat(self, ticket):
+        return seat_label(ticket.seat_number, ticket.show.screen.seats_per_row)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("show__screen")
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "show", "status", "seat_count", "total_price", "created_at", "cancelled_at"]
+    list_filter = ["status", "show__movie", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = ["user__username", "user__email", "show__movie__title"]
+    list_select_related = ["user", "show__movie", "show__screen"]
+    readonly_fields = ["user", "show", "status", "total_price", "created_at", "cancelled_at"]
+    inlines = [TicketInline]
+    actions = ["cancel_selected"]
+
+    def has_add_permission(self, request):
+        return False  # Bookings are made through the API, under its locks and rules.
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # History: cancel instead.
+
+    @admin.display(description="Seats")
+    def seat_count(self, booking):
+        return len(booking.tickets.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tickets")
+
+    @admin.action(description="Cancel selected bookings (frees their seats)")
+    def cancel_selected(self, request, queryset):
+        cancelled, refused = 0, []
+        for booking in queryset:
+            try:
+                services.cancel_booking(booking=booking)
+                cancelled += 1
+            except DomainError as error:
+                refused.append(f"#{booking.pk}: {error.message}")
+        if cancelled:
+            self.message_user(request, f"Cancelled {cancelled} booking(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not cancelled: " + "; ".join(refused), messages.WARNING)

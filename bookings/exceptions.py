@@ -1,0 +1,26 @@
+"""Booking rules that refuse valid input."""
+from core.exceptions import DomainError
+
+
+class SeatUnavailable(DomainError):
+    """Some requested seats already have live tickets; `seats` lists them as labels."""
+
+    status_code = 409
+    code = "seat_unavailable"
+    message = "Some of the requested seats are already taken; nothing was booked."
+
+
+class ShowStarted(DomainError):
+    code = "show_started"
+    message = "This show has already started."
+
+
+class InvalidSeats(DomainError):
+    code = "invalid_seats"
+    message = "Some of the requested seats do not exist in this show."
+
+
+class ShowNotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+    message = "No such show."

@@ -1,0 +1,30 @@
+"""Booking reads, each a constant number of queries however many bookings and seats."""
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from bookings.models import Booking, Ticket
+
+
+def bookings_with_details():
+    """Bookings with their show, movie, screen and tickets: one query plus one for all tickets."""
+    return Booking.objects.select_related("show__movie", "show__screen").prefetch_related(
+        Prefetch("tickets", queryset=Ticket.objects.order_by("seat_number"))
+    )
+
+
+def visible_bookings(*, user):
+    """What a user may read: their own bookings, or every booking for staff."""
+    bookings = bookings_with_details()
+    return bookings if user.is_staff else bookings.filter(user=user)
+
+
+def user_bookings(*, user, status=None, upcoming=None):
+    """A user's own bookings, newest first; `upcoming` True/False keeps shows not yet started/started."""
+    bookings = bookings_with_details().filter(user=user)
+    if status is not None:
+        bookings = bookings.filter(status=status)
+    if upcoming is True:
+        bookings = bookings.filter(show__starts_at__gt=timezone.now())
+    elif upcoming is False:
+        bookings = bookings.filter(show__starts_at__lte=timezone.now())
+    return bookings.order_by("-created_at", "-id")

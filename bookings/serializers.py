@@ -1,0 +1,99 @@
+"""Input and output shapes of booking."""
+import re
+
+from drf_yasg.utils import swagger_serializer_method
+from rest_framework import serializers
+
+from bookings.models import Booking
+from bookings.services import MAX_SEATS_PER_BOOKING
+from core.serializers import UTCDateTimeField
+from movies.seating import seat_label, seat_number_from_label
+from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer
+
+DIGITS = re.compile(r"^[0-9]{1,6}$")
+
+
+class SeatField(serializers.Field):
+    """A seat of the show in the context: an integer, a string of digits, or a label such as "C7"."""
+
+    default_error_messages = {
+        "invalid": "A seat is a number such as 5 or a label such as \"C7\".",
+        "no_such_seat": "There is no seat {seat} in this show (seats 1 to {total}).",
+    }
+
+    def to_internal_value(self, data):
+        screen = self.context["screen"]
+        if isinstance(data, bool) or not isinstance(data, int | str) or (isinstance(data, str) and len(data) > 8):
+            self.fail("invalid")
+        if isinstance(data, int):
+            number = data
+        elif DIGITS.match(data.strip()):
+            number = int(data.strip())
+        else:
+            number = seat_number_from_label(data, screen.rows, screen.seats_per_row)
+            if number is None:
+                self.fail("no_such_seat", seat=data.strip(), total=screen.capacity)
+        if not 1 <= number <= screen.capacity:
+            self.fail("no_such_seat", seat=number, total=screen.capacity)
+        return number
+
+    def to_representation(self, value):
+        return value
+
+
+class BookingRequestSerializer(serializers.Serializer):
+    """Exactly one of `seat_number` or `seat_numbers`. Needs `screen` in its context."""
+
+    seat_number = SeatField(required=False, help_text="One seat: 5, \"5\" or \"A5\"")
+    seat_numbers = serializers.ListField(
+        child=SeatField(), required=False, allow_empty=False, max_length=MAX_SEATS_PER_BOOKING,
+        help_text=f"1 to {MAX_SEATS_PER_BOOKING} distinct seats, numbers or labels",
+    )
+
+    def validate(self, attrs):
+        if ("seat_number" in attrs) == ("seat_numbers" in attrs):
+            raise serializers.ValidationError("Send exactly one of seat_number or seat_numbers.")
+        seats = attrs.get("seat_numbers") or [attrs["seat_number"]]
+        if len(set(seats)) != len(seats):
+            raise serializers.ValidationError({"seat_numbers": ["Each seat may appear only once."]})
+        return {"seat_numbers": seats}
+
+
+class BookedShowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    movie = MovieSummarySerializer()
+    screen = ScreenSummarySerializer()
+    starts_at = UTCDateTimeField()
+
+
+class BookedSeatSerializer(serializers.Serializer):
+    """Documents one entry of `seats`; BookingSerializer builds them with the screen it already has."""
+
+    number = serializers.IntegerField()
+    label = serializers.CharField()
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking as read. Expects bookings from `selectors.bookings_with_details()`."""
+
+    show = BookedShowSerializer()
+    seats = serializers.SerializerMethodField()
+    created_at = UTCDateTimeField()
+    cancelled_at = UTCDateTimeField(allow_null=True)
+
+    class Meta:
+        model = Booking
+        fields = ["id", "show", "seats", "status", "total_price", "created_at", "cancelled_at"]
+        read_only_fields = fields
+
+    @swagger_serializer_method(serializer_or_field=BookedSeatSerializer(many=True))
+    def get_seats(self, booking):
+        seats_per_row = booking.show.screen.seats_per_row
+        return [{"number": ticket.seat_number, "label": seat_label(ticket.seat_number, seats_per_row)}
+                for ticket in booking.tickets.all()]
+
+
+class MyBookingsQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Booking.Status.values, required=False)
+    upcoming = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                        help_text="true: shows not yet started; false: shows already started")

@@ -1,0 +1,114 @@
+"""Many buyers at once, each a real thread with its own database connection.
+
+These run against a file-backed SQLite database (and PostgreSQL in CI). Each one fails when the
+show lock (or SQLite's BEGIN IMMEDIATE) and the live-ticket constraint are taken away.
+"""
+import random
+import threading
+
+import pytest
+from django.db import connection
+
+from bookings import services
+from bookings.exceptions import SeatUnavailable
+from bookings.models import Booking, Ticket
+from conftest import bearer_client
+from movies.tests.factories import ScreenFactory, ShowFactory
+from users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_at_once(count, work):
+    """Run work(i) in `count` threads released together; return each outcome or the exception raised."""
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def runner(index):
+        try:
+            barrier.wait()
+            outcomes[index] = work(index)
+        except Exception as error:  # noqa: BLE001 - the outcome under test
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a buyer never finished"
+    return outcomes
+
+
+def live_seat_numbers(show):
+    return list(Ticket.objects.filter(show=show, is_active=True).values_list("seat_number", flat=True))
+
+
+def test_one_seat_many_buyers_exactly_one_wins():
+    show = ShowFactory()
+    buyers = UserFactory.create_batch(32)
+
+    outcomes = run_at_once(32, lambda i: services.book_seats(user=buyers[i], show_id=show.id, seat_numbers=[7]))
+
+    winners = [outcome for outcome in outcomes if isinstance(outcome, Booking)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, SeatUnavailable)]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 31, outcomes
+    assert all(loser.extra == {"seats": ["A7"]} for loser in losers)
+    assert live_seat_numbers(show) == [7]
+    assert Booking.objects.count() == 1
+
+
+def test_random_overlapping_sets_never_sell_a_seat_twice():
+    show = ShowFactory(screen=ScreenFactory(rows=4, seats_per_row=5))  # 20 seats
+    buyers = UserFactory.create_batch(56)
+    wishes = [random.Random(index).sample(range(1, 21), random.Random(-index).randint(1, 4)) for index in range(56)]
+
+    outcomes = run_at_once(56, lambda i: services.book_seats(user=buyers[i], show_id=show.id,
+                                                             seat_numbers=wishes[i]))
+
+    assert all(isinstance(outcome, Booking | SeatUnavailable) for outcome in outcomes), outcomes
+    sold = live_seat_numbers(show)
+    assert len(sold) == len(set(sold)), "a seat was sold twice"
+    # Every confirmed booking holds exactly the seats it asked for, and nothing else is sold.
+    booked = sorted(seat for i, outcome in enumerate(outcomes) if isinstance(outcome, Booking) for seat in wishes[i])
+    assert sorted(sold) == booked
+    seat_map = bearer_client(buyers[0]).get(f"/api/shows/{show.id}/seats/").json()
+    assert seat_map["available_seats"] + len(sold) == 20
+    assert sum(not seat["available"] for row in seat_map["rows"] for seat in row["seats"]) == len(sold)
+
+
+def test_cancel_racing_rebooks_of_the_same_seat_stays_consistent():
+    show = ShowFactory()
+    owner, *rivals = UserFactory.create_batch(21)
+    original = services.book_seats(user=owner, show_id=show.id, seat_numbers=[1])
+
+    def act(index):
+        if index == 0:
+            return services.cancel_booking(booking=original)
+        return services.book_seats(user=rivals[index - 1], show_id=show.id, seat_numbers=[1])
+
+    outcomes = run_at_once(21, act)
+
+    assert outcomes[0].status == Booking.Status.CANCELLED
+    rebooked = [outcome for outcome in outcomes[1:] if isinstance(outcome, Booking)]
+    assert all(isinstance(outcome, Booking | SeatUnavailable) for outcome in outcomes[1:]), outcomes
+    assert len(rebooked) <= 1
+    assert live_seat_numbers(show) == [1] * len(rebooked)
+    for booking in Booking.objects.prefetch_related("tickets"):
+        active = {ticket.is_active for ticket in booking.tickets.all()}
+        assert active == ({False} if booking.status == Booking.Status.CANCELLED else {True})
+
+
+def test_http_buyers_racing_for_one_seat_get_one_201_and_409s():
+    show = ShowFactory()
+    clients = [bearer_client(user) for user in UserFactory.create_batch(30)]
+
+    responses = run_at_once(30, lambda i: clients[i].post(f"/api/shows/{show.id}/book/", {"seat_number": "A1"},
+                                                          format="json"))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] + [409] * 29
+    assert live_seat_numbers(show) == [1]

@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from bookings import views
+
+router = SimpleRouter()
+router.register("bookings", views.BookingViewSet, basename="booking")
+
+urlpatterns = [
+    # Under shows in the URL space, but booking is this app's business (movies never imports bookings).
+    path("shows/<int:pk>/book/", views.BookShowView.as_view(), name="show-book"),
+    path("my-bookings/", views.MyBookingsView.as_view(), name="my-bookings"),
+    *router.urls,
+]
