@@ -62,3 +62,28 @@ class Ticket(models.Model):
 
     def __str__(self):
         return f"Seat {self.seat_number} of {self.show}"
+
+
+class IdempotencyKey(models.Model):
+    """The first finished answer to a booking request sent with an `Idempotency-Key` header.
+
+    A retry with the same key gets this answer again instead of booking twice. Kept for
+    IDEMPOTENCY_KEY_TTL; rows are written in the same transaction as the booking they answer.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    # The answer's JSON as text: a JSON column (PostgreSQL's jsonb) would reorder the keys.
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="bookings_idempotency_key_unique_per_user"),
+        ]
+
+    def __str__(self):
+        return f"Idempotency key {self.key!r} of {self.user}"

@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import selectors, services
+from bookings import idempotency, selectors, services
 from bookings.serializers import BookingRequestSerializer, BookingSerializer, MyBookingsQuerySerializer
 from core.schema import error_response
 from core.throttling import BookingRateThrottle
@@ -27,6 +27,12 @@ BOOK_BODY = openapi.Schema(
     },
     example={"seat_numbers": ["A1", "A2"]},
 )
+IDEMPOTENCY_KEY = openapi.Parameter(
+    "Idempotency-Key", openapi.IN_HEADER, type=openapi.TYPE_STRING, required=False, min_length=1, max_length=255,
+    pattern=r"^[\x21-\x7e]+$",
+    description="Optional, 1-255 visible ASCII characters. A retry with the same key gets the first answer "
+                "again (status and body) and never books twice; kept for 24 hours.",
+)
 SEAT_UNAVAILABLE = error_response('A requested seat is taken: `{"detail", "code": "seat_unavailable", "seats": '
                                   '["A5", ...]}`; nothing was booked')
 
@@ -39,11 +45,30 @@ class BookShowView(APIView):
         operation_id="shows_book",
         operation_description="Book one or several seats of a show, all or nothing.",
         request_body=BOOK_BODY,
+        manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer, 400: error_response("Invalid seats, or the show has started "
                                                                "(`code: show_started`)"),
-                   409: SEAT_UNAVAILABLE},
+                   409: SEAT_UNAVAILABLE,
+                   422: error_response("Idempotency-Key reused with another body or show "
+                                       "(`code: idempotency_key_reused`)")},
     )
     def post(self, request, pk):
+        key = idempotency.key_from(request)
+        if key is None:
+            return self.book(request, pk)
+        return idempotency.answer_once(
+            user=request.user, key=key, request_fingerprint=idempotency.fingerprint(pk, request.body),
+            respond=lambda: self.answer(request, pk),
+        )
+
+    def answer(self, request, pk):
+        """The booking's answer, with errors rendered as the API gives them, so that they can be recorded."""
+        try:
+            return self.book(request, pk)
+        except Exception as error:  # noqa: BLE001 - handle_exception re-raises what it cannot answer
+            return self.handle_exception(error)
+
+    def book(self, request, pk):
         show = generics.get_object_or_404(Show.objects.select_related("screen"), pk=pk)
         seats = BookingRequestSerializer(data=request.data, context={"screen": show.screen})
         seats.is_valid(raise_exception=True)

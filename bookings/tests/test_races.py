@@ -112,3 +112,20 @@ def test_http_buyers_racing_for_one_seat_get_one_201_and_409s():
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * 29
     assert live_seat_numbers(show) == [1]
+
+
+def test_concurrent_retries_with_one_key_book_once_and_get_one_answer():
+    show = ShowFactory()
+    user = UserFactory()
+    clients = [bearer_client(user) for _ in range(20)]
+
+    def retry(index):
+        return clients[index].post(f"/api/shows/{show.id}/book/", {"seat_numbers": [3, 4]}, format="json",
+                               HTTP_IDEMPOTENCY_KEY="flaky-network-7")
+
+    responses = run_at_once(20, retry)
+
+    assert [response.status_code for response in responses] == [201] * 20
+    assert len({response.content for response in responses}) == 1
+    assert Booking.objects.count() == 1
+    assert sorted(live_seat_numbers(show)) == [3, 4]
