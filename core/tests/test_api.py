@@ -1,4 +1,5 @@
 """What every endpoint shares: JSON errors, health, documentation, body limits."""
+import secrets
 import subprocess
 import sys
 from unittest import mock
@@ -97,12 +98,37 @@ def test_documentation_pages_render(client, path):
     assert b"drf-yasg" in response.content
 
 
-def run_settings(**env):
-    """Import the settings in a fresh interpreter with exactly these variables (and no .env values)."""
-    code = "import movie_booking.settings"
+def test_responses_forbid_framing_and_sniffing(api_client):
+    response = api_client.get("/api/health/")
+
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("query", ["search=" + "x" * 10_000, "genre=" + "x" * 500, "page_size=abc", "page=-1"])
+def test_oversized_or_junk_query_values_never_500(api_client, query):
+    response = api_client.get(f"/api/movies/?{query}")
+
+    assert response.status_code in (200, 400, 404)
+    assert response["Content-Type"] == "application/json"
+
+
+def run_settings(*command, **env):
+    """Run Python in a fresh interpreter with exactly these variables, which win over any .env value."""
+    command = command or ("-c", "import movie_booking.settings")
     base = {"PATH": "/usr/bin:/bin", "DEBUG": "", "SECRET_KEY": "", "ALLOWED_HOSTS": ""}
-    return subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env={**base, **env},
+    return subprocess.run([sys.executable, *command], cwd=settings.BASE_DIR, env={**base, **env},
                           capture_output=True, text=True, timeout=60)
+
+
+def test_deployment_checklist_is_clean_with_production_settings():
+    result = run_settings("manage.py", "check", "--deploy", "--fail-level", "WARNING",
+                          DEBUG="False", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="api.example.com",
+                          SESSION_COOKIE_SECURE="", CSRF_COOKIE_SECURE="", SECURE_SSL_REDIRECT="",
+                          SECURE_HSTS_SECONDS="", SECURE_HSTS_INCLUDE_SUBDOMAINS="", SECURE_HSTS_PRELOAD="")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
 
 
 def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
