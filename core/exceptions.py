@@ -5,7 +5,7 @@ class DomainError(Exception):
     """A business rule refused valid input.
 
     `status_code` and `code` are what the API answers (see core.exception_handler); keyword arguments
-    become extra fields of the error body (e.g. `seats=[...]`).
+    become extra fields of the error body (e.g. `seats=[...]`); `field` names the input field at fault.
     """
 
     status_code = 400
@@ -13,12 +13,16 @@ class DomainError(Exception):
     message = "The request breaks a business rule."
     retry_after = None
 
-    def __init__(self, message=None, **extra):
+    def __init__(self, message=None, *, field=None, **extra):
         self.message = message or self.message
+        self.field = field
         self.extra = extra
         super().__init__(self.message)
 
     def as_body(self):
+        """`{detail, code, **extra}`, or DRF's field-error shape `{field: [message]}` for a field's error."""
+        if self.field:
+            return {self.field: [self.message]}
         return {"detail": self.message, "code": self.code, **self.extra}
 
 

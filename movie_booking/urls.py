@@ -4,10 +4,11 @@ from django.urls import include, path, re_path
 from drf_yasg import openapi
 from drf_yasg.views import get_schema_view
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 
 from core.views import HealthView, UnknownApiPathView
 
-schema_view = get_schema_view(
+SchemaView = get_schema_view(
     openapi.Info(
         title="Movie Booking API",
         default_version="v1",
@@ -23,6 +24,17 @@ schema_view = get_schema_view(
     authentication_classes=[],
 )
 
+
+
+class DocsView(SchemaView):
+    """The documentation pages; like the API, they answer errors in JSON (not with their HTML renderer)."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
 api_patterns = [
     path("", include("users.urls")),
     path("", include("movies.urls")),
@@ -33,9 +45,9 @@ api_patterns = [
 urlpatterns = [
     path("api/", include(api_patterns)),
     re_path(r"^api/", UnknownApiPathView.as_view()),
-    re_path(r"^swagger\.(?P<format>json|yaml)$", schema_view.without_ui(cache_timeout=0), name="schema-json"),
-    path("swagger/", schema_view.with_ui("swagger", cache_timeout=0), name="swagger-ui"),
-    path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="redoc"),
+    re_path(r"^swagger\.(?P<format>json|yaml)$", DocsView.without_ui(cache_timeout=0), name="schema-json"),
+    path("swagger/", DocsView.with_ui("swagger", cache_timeout=0), name="swagger-ui"),
+    path("redoc/", DocsView.with_ui("redoc", cache_timeout=0), name="redoc"),
     path("admin/", admin.site.urls),
 ]
 

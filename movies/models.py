@@ -1,5 +1,5 @@
 """The catalogue: movies, screens (auditoriums) and shows (a movie on a screen at a time)."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,6 +9,9 @@ from django.db.models import Count, Q
 MAX_DURATION_MINUTES = 1440
 MAX_ROWS = 52
 MAX_SEATS_PER_ROW = 50
+# Shows start within these bounds, far from the calendar's ends, so time arithmetic never overflows.
+EARLIEST_SHOW_START = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_SHOW_START = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class Movie(models.Model):
@@ -89,7 +92,9 @@ class ShowQuerySet(models.QuerySet):
 class Show(models.Model):
     movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="shows")
     screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="shows")
-    starts_at = models.DateTimeField()
+    starts_at = models.DateTimeField(
+        validators=[MinValueValidator(EARLIEST_SHOW_START), MaxValueValidator(LATEST_SHOW_START)]
+    )
     price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
 
     objects = ShowQuerySet.as_manager()
@@ -119,6 +124,8 @@ class Show(models.Model):
     def clean(self):
         if self.movie_id is None or self.screen_id is None or self.starts_at is None:
             return
+        if not EARLIEST_SHOW_START <= self.starts_at <= LATEST_SHOW_START:
+            return  # the field's own validators report it
         conflicts = Show.objects.overlapping(
             screen_id=self.screen_id, starts_at=self.starts_at, ends_at=self.ends_at, exclude_pk=self.pk
         )

@@ -1,4 +1,6 @@
 """Input and output shapes of the catalogue."""
+from datetime import date
+
 from rest_framework import serializers
 
 from core.serializers import UTCDateTimeField
@@ -57,7 +59,7 @@ class ShowSerializer(serializers.ModelSerializer):
 class ShowWriteSerializer(serializers.ModelSerializer):
     """A show as written by staff: the movie and screen by id."""
 
-    starts_at = UTCDateTimeField()
+    starts_at = UTCDateTimeField(validators=Show._meta.get_field("starts_at").validators)
     price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
 
     class Meta:
@@ -74,6 +76,11 @@ class MovieShowQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="Shows starting on this day (YYYY-MM-DD, in the "
                                  "server's TIME_ZONE); replaces the upcoming-only default")
     screen = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def validate_date(self, day):
+        if not date.min < day < date.max:
+            raise serializers.ValidationError("Date out of range.")
+        return day
 
     def get_fields(self):
         # `from` is a Python keyword, so it cannot be declared as a class attribute.

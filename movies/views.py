@@ -50,7 +50,7 @@ class MovieViewSet(viewsets.ModelViewSet):
     serializer_class = MovieSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_class = MovieFilter
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"
 
     def perform_create(self, serializer):
         serializer.instance = services.save_movie(movie=Movie(**serializer.validated_data))
@@ -88,7 +88,7 @@ class ScreenViewSet(viewsets.ModelViewSet):
     queryset = Screen.objects.all()
     serializer_class = ScreenSerializer
     permission_classes = [IsStaffOrReadOnly]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"
 
     def perform_create(self, serializer):
         serializer.instance = services.save_screen(screen=Screen(**serializer.validated_data))
@@ -106,7 +106,7 @@ class ShowViewSet(viewsets.ModelViewSet):
 
     permission_classes = [IsStaffOrReadOnly]
     filter_backends = []
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         if self.action == "list":

@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from core.serializers import UTCDateTimeField
 
@@ -70,6 +71,16 @@ class LoginSerializer(TokenObtainPairSerializer):
             raise serializers.ValidationError({"username": [message]})
         attrs["username"] = identifier
         return super().validate(attrs)
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, answering 401 (not a crash) when the token's user no longer exists."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
 
 
 class TokenPairSerializer(serializers.Serializer):

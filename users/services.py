@@ -7,14 +7,16 @@ from core.exceptions import DomainError
 
 class UserAlreadyExists(DomainError):
     code = "user_exists"
-    message = "A user with that username or email already exists."
 
 
 def register_user(*, username, email, password):
-    """Create an active, non-staff user. Raises UserAlreadyExists if the username or email is taken
-    (in any letter case), which the database constraints decide even when two signups race."""
+    """Create an active, non-staff user. Raises UserAlreadyExists (naming the field) if the username or
+    email is taken in any letter case, which the database constraints decide even when two signups race."""
+    users = get_user_model().objects
     try:
         with transaction.atomic():
-            return get_user_model().objects.create_user(username=username, email=email, password=password)
+            return users.create_user(username=username, email=email, password=password)
     except IntegrityError as error:
-        raise UserAlreadyExists() from error
+        if users.filter(username__iexact=username).exists():
+            raise UserAlreadyExists("A user with that username already exists.", field="username") from error
+        raise UserAlreadyExists("A user with that email already exists.", field="email") from error

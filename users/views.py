@@ -17,6 +17,7 @@ from users import services
 from users.serializers import (
     LoginSerializer,
     MeSerializer,
+    RefreshSerializer,
     RefreshTokenSerializer,
     SignupSerializer,
     TokenPairSerializer,
@@ -73,7 +74,7 @@ class LoginView(TokenObtainPairView):
     responses={200: TokenPairSerializer, 401: BAD_TOKEN},
 ))
 class RefreshView(TokenRefreshView):
-    pass
+    serializer_class = RefreshSerializer
 
 
 class LogoutView(APIView):

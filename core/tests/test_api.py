@@ -149,3 +149,40 @@ def test_settings_start_with_debug_off_and_both_set():
     result = run_settings(DEBUG="False", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.com")
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 5000 + "]" * 5000,
+        '{"username": "\\ud800", "password": "x"}',
+        '{"username": "ok", "password": "x", "\\udfff": 1}',
+    ],
+)
+def test_json_that_python_accepts_but_nothing_can_use_is_400(api_client, raw):
+    response = api_client.post("/api/auth/login/", raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("post", "/swagger/", {}, 405),
+        ("delete", "/redoc/", {}, 405),
+        ("get", "/swagger/?format=xyz", {}, 404),
+        ("get", "/redoc/", {"HTTP_ACCEPT": "application/xml"}, 406),
+    ],
+)
+def test_documentation_pages_answer_errors_in_json(client, method, path, headers, status):
+    response = getattr(client, method)(path, **headers)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"]
+
+
+@pytest.mark.parametrize("path", ["/api/movies/%D9%A1/", "/api/movies/%EF%BC%91/", "/api/shows/%EF%BC%93/seats/"])
+def test_ids_are_ascii_digits_only(api_client, path):
+    assert api_client.get(path).status_code == 404

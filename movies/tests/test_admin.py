@@ -1,6 +1,6 @@
 """Staff manage the catalogue in the admin; the rules hold there too."""
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -51,6 +51,16 @@ def test_overlapping_show_is_a_form_error(admin_client):
 
     assert response.status_code == 200
     assert b"overlaps another show" in response.content
+    assert Show.objects.count() == 1
+
+
+def test_a_start_at_the_end_of_the_calendar_is_a_form_error(admin_client):
+    response = admin_client.post("/admin/movies/show/add/", show_form(
+        movie=MovieFactory().id, screen=ShowFactory().screen_id, starts_at=datetime(9999, 12, 31, 23, 0),
+    ))
+
+    assert response.status_code == 200
+    assert b"errornote" in response.content
     assert Show.objects.count() == 1
 
 

@@ -190,6 +190,7 @@ class TestShowLists:
     @pytest.mark.parametrize(
         "query",
         [{"from": "yesterday"}, {"to": "2030-13-01T00:00:00Z"}, {"date": "2030-02-30"}, {"date": "tomorrow"},
+         {"date": "9999-12-31"}, {"date": "0001-01-01"},
          {"movie": "abc"}, {"movie": "0"}, {"screen": "-1"}, {"movie": "1" * 30}, {"from": "x" * 10_000}],
     )
     def test_invalid_filter_values_are_400(self, api_client, query):
@@ -340,7 +341,8 @@ class TestStaffWrites:
 
     @pytest.mark.parametrize(
         "changes",
-        [{"movie": 999999}, {"screen": "abc"}, {"starts_at": "soon"}, {"price": "-1.00"}, {"price": "NaN"},
+        [{"movie": 999999}, {"screen": "abc"}, {"starts_at": "soon"}, {"starts_at": "9999-12-31T23:00:00Z"},
+         {"starts_at": "0001-01-01T00:00:00Z"}, {"price": "-1.00"}, {"price": "NaN"},
          {"price": "1" * 20}, {"movie": None}],
     )
     def test_invalid_show_fields_are_400(self, staff_client, changes):

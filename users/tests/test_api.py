@@ -128,6 +128,17 @@ class TestLogin:
         assert response.json()["code"] == "throttled"
         assert int(response["Retry-After"]) > 0
 
+    @override_settings(THROTTLE_AUTH="3/minute")
+    def test_a_forged_x_forwarded_for_does_not_dodge_the_throttle(self, api_client):
+        for n in range(3):
+            api_client.post(LOGIN, {"username": "nobody", "password": "x"}, format="json",
+                            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+
+        response = api_client.post(LOGIN, {"username": "nobody", "password": "x"}, format="json",
+                                   HTTP_X_FORWARDED_FOR="10.0.0.99")
+
+        assert response.status_code == 429
+
     @override_settings(THROTTLE_AUTH=None)
     def test_throttle_off_lets_everything_through(self, api_client):
         statuses = {login(api_client, username="nobody", password="x").status_code for _ in range(25)}
@@ -151,6 +162,15 @@ class TestRefreshAndLogout:
         assert reused.status_code == 401
         assert reused.json()["code"] == "token_not_valid"
         assert api_client.post(REFRESH, {"refresh": rotated.json()["refresh"]}, format="json").status_code == 200
+
+    def test_refresh_for_a_deleted_user_is_401(self, api_client, user):
+        tokens = self.tokens(api_client, user)
+        user.delete()
+
+        response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "no_active_account"
 
     def test_logout_blacklists_the_refresh_token(self, api_client, user):
         tokens = self.tokens(api_client, user)

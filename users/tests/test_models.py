@@ -19,5 +19,7 @@ def test_register_user_turns_a_lost_race_into_user_already_exists():
     # The serializer's friendly check can be passed by two racing signups; the constraint decides.
     UserFactory(username="dave", email="dave@example.com")
 
-    with pytest.raises(UserAlreadyExists):
+    with pytest.raises(UserAlreadyExists) as refused:
         register_user(username="Dave", email="new@example.com", password="s3cret-pass-word")
+
+    assert refused.value.as_body() == {"username": ["A user with that username already exists."]}
