@@ -7,6 +7,15 @@ from django.db import models
 from django.db.models import Count, Q
 
 MAX_DURATION_MINUTES = 1440
+# Shows start in these years: far enough from the calendar's ends (years 1 and 9999) that a show's end, the
+# overlap window before its start and a day's bounds in any time zone can always be computed.
+FIRST_SHOW_YEAR, LAST_SHOW_YEAR = 1900, 9998
+SHOW_YEARS_MESSAGE = f"Shows start between the years {FIRST_SHOW_YEAR} and {LAST_SHOW_YEAR}."
+
+
+def in_show_years(moment):
+    """Whether a date or datetime falls in the years a show may start in."""
+    return FIRST_SHOW_YEAR <= moment.year <= LAST_SHOW_YEAR
 MAX_ROWS = 52
 MAX_SEATS_PER_ROW = 50
 
@@ -119,6 +128,8 @@ class Show(models.Model):
     def clean(self):
         if self.movie_id is None or self.screen_id is None or self.starts_at is None:
             return
+        if not in_show_years(self.starts_at):
+            raise ValidationError({"starts_at": SHOW_YEARS_MESSAGE})
         conflicts = Show.objects.overlapping(
             screen_id=self.screen_id, starts_at=self.starts_at, ends_at=self.ends_at, exclude_pk=self.pk
         )

@@ -2,7 +2,7 @@
 from rest_framework import serializers
 
 from core.serializers import UTCDateTimeField
-from movies.models import Movie, Screen, Show
+from movies.models import SHOW_YEARS_MESSAGE, Movie, Screen, Show, in_show_years
 
 MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number cannot name anything
 
@@ -64,6 +64,11 @@ class ShowWriteSerializer(serializers.ModelSerializer):
         model = Show
         fields = ["movie", "screen", "starts_at", "price"]
 
+    def validate_starts_at(self, starts_at):
+        if not in_show_years(starts_at):
+            raise serializers.ValidationError(SHOW_YEARS_MESSAGE)
+        return starts_at
+
 
 class MovieShowQuerySerializer(serializers.Serializer):
     """The query parameters of one movie's show list."""
@@ -74,6 +79,11 @@ class MovieShowQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="Shows starting on this day (YYYY-MM-DD, in the "
                                  "server's TIME_ZONE); replaces the upcoming-only default")
     screen = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def validate_date(self, day):
+        if not in_show_years(day):  # no show starts then, and the day's bounds may not exist
+            raise serializers.ValidationError(SHOW_YEARS_MESSAGE)
+        return day
 
     def get_fields(self):
         # `from` is a Python keyword, so it cannot be declared as a class attribute.

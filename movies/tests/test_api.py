@@ -190,7 +190,9 @@ class TestShowLists:
     @pytest.mark.parametrize(
         "query",
         [{"from": "yesterday"}, {"to": "2030-13-01T00:00:00Z"}, {"date": "2030-02-30"}, {"date": "tomorrow"},
-         {"movie": "abc"}, {"movie": "0"}, {"screen": "-1"}, {"movie": "1" * 30}, {"from": "x" * 10_000}],
+         {"movie": "abc"}, {"movie": "0"}, {"screen": "-1"}, {"movie": "1" * 30}, {"from": "x" * 10_000},
+         # Found by the contract fuzzer: the last day of the calendar has no next day (was a 500).
+         {"date": "9999-12-31"}, {"date": "0001-01-01"}],
     )
     def test_invalid_filter_values_are_400(self, api_client, query):
         response = api_client.get("/api/shows/", query)
@@ -341,7 +343,9 @@ class TestStaffWrites:
     @pytest.mark.parametrize(
         "changes",
         [{"movie": 999999}, {"screen": "abc"}, {"starts_at": "soon"}, {"price": "-1.00"}, {"price": "NaN"},
-         {"price": "1" * 20}, {"movie": None}],
+         {"price": "1" * 20}, {"movie": None},
+         # Found by the contract fuzzer: a start whose end or overlap window leaves the calendar (was a 500).
+         {"starts_at": "0001-01-01T00:00:00Z"}, {"starts_at": "9999-12-31T23:00:00Z"}],
     )
     def test_invalid_show_fields_are_400(self, staff_client, changes):
         body = {"movie": MovieFactory().id, "screen": ScreenFactory().id, "starts_at": iso(hours_from_now(5)),
@@ -370,6 +374,16 @@ class TestStaffWrites:
 
         assert response.status_code == 400
         assert set(response.json()) == set(changes)
+
+    @pytest.mark.parametrize("starts_at", ["0001-01-01T20:00:00Z", "9999-12-31T23:00:00Z"])
+    def test_moving_a_show_out_of_the_calendar_is_400(self, staff_client, starts_at):
+        show = ShowFactory()
+
+        response = staff_client.patch(f"/api/shows/{show.id}/", {"starts_at": starts_at}, format="json")
+
+        assert response.status_code == 400
+        assert set(response.json()) == {"starts_at"}
+        assert Show.objects.get().starts_at == show.starts_at
 
     def test_overlapping_show_is_refused(self, staff_client):
         existing = ShowFactory(movie=MovieFactory(duration_minutes=120), starts_at=hours_from_now(10))
