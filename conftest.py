@@ -42,9 +42,13 @@ def staff_user(db):
     return UserFactory(is_staff=True)
 
 
+def access_token(user):
+    return str(RefreshToken.for_user(user).access_token)
+
+
 def bearer_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
     return client
 
 
