@@ -1,11 +1,20 @@
 """Fixtures shared by every app's tests."""
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from users.tests.factories import UserFactory
+
+# Playwright's sync API keeps an asyncio loop running in the main thread from the first browser test to the
+# end of the session, so Django would refuse every ORM call after it (database setup included). The project
+# has no async code for that check to protect.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_configure(config):
@@ -42,9 +51,13 @@ def staff_user(db):
     return UserFactory(is_staff=True)
 
 
+def access_token(user):
+    return str(RefreshToken.for_user(user).access_token)
+
+
 def bearer_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
     return client
 
 
@@ -56,6 +69,46 @@ def user_client(user):
 @pytest.fixture
 def staff_client(staff_user):
     return bearer_client(staff_user)
+
+
+# Browser tests drive Debian's chromium (never a browser that Playwright downloads). Without it they are
+# skipped on a developer's machine, but in CI (CI=true) a missing browser is an error, not a skip.
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+requires_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not IN_CI,
+    reason=f"browser test: no chromium at {CHROMIUM} (apt-get install chromium fonts-liberation)",
+)
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"CI=true but there is no chromium at {CHROMIUM}: .ci/run must install it")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True}
+
+
+@pytest.fixture
+def browser_page(page, live_server):
+    """A headless chromium page, for pages of the live test server."""
+    page.set_default_timeout(15_000)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return page
+
+
+@pytest.fixture
+def screenshot():
+    """Saves a PNG into artifacts/screenshots/ (git-ignored; CI keeps it as an artifact) and returns its path.
+    The name ends with the database, so the SQLite and PostgreSQL runs of CI keep one each."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def save(target, name, **options):
+        path = SCREENSHOTS / f"{name}-{connection.vendor}.png"
+        target.screenshot(path=str(path), **options)
+        return path
+
+    return save
 
 
 def pytest_report_header(config):

@@ -68,6 +68,17 @@ class TestMovies:
 
         assert [movie["title"] for movie in response.json()["results"]] == expected
 
+    @pytest.mark.parametrize(("ordering", "expected"), [("", ["A", "B"]), (",", ["A", "B"]),
+                                                        ("-release_date,", ["B", "A"])])
+    def test_empty_ordering_terms_keep_a_stable_order(self, api_client, ordering, expected):
+        MovieFactory(title="B", release_date="2024-01-01")
+        MovieFactory(title="A", release_date="2024-01-01")
+
+        response = api_client.get(f"/api/movies/?ordering={ordering}")
+
+        # Equal release dates: the id (B was created first) breaks the tie.
+        assert [movie["title"] for movie in response.json()["results"]] == expected
+
     def test_unknown_ordering_is_400(self, api_client):
         response = api_client.get("/api/movies/?ordering=password")
 
@@ -372,6 +383,16 @@ class TestStaffWrites:
 
         assert response.status_code == 400
         assert set(response.json()) == set(changes)
+
+    @pytest.mark.parametrize("starts_at", ["0001-01-01T20:00:00Z", "9999-12-31T23:00:00Z"])
+    def test_moving_a_show_out_of_the_calendar_is_400(self, staff_client, starts_at):
+        show = ShowFactory()
+
+        response = staff_client.patch(f"/api/shows/{show.id}/", {"starts_at": starts_at}, format="json")
+
+        assert response.status_code == 400
+        assert set(response.json()) == {"starts_at"}
+        assert Show.objects.get().starts_at == show.starts_at
 
     def test_overlapping_show_is_refused(self, staff_client):
         existing = ShowFactory(movie=MovieFactory(duration_minutes=120), starts_at=hours_from_now(10))

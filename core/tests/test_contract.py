@@ -1,0 +1,133 @@
+"""Contract fuzzing: every operation of /swagger.json, called in-process with generated input.
+
+schemathesis reads the OpenAPI document the app serves, generates valid and invalid requests for each
+operation, sends them through the WSGI app (so against the test database) and fails on any 5xx, any
+status code the document does not list, and any response body that does not match its documented schema.
+The data below gives the fuzzer something real to hit: ids that exist, a token for each role, a booking.
+"""
+from datetime import timedelta
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import override_settings
+from hypothesis import HealthCheck, settings
+
+from bookings.tests.factories import booking_with_seats
+from conftest import access_token
+from movie_booking.wsgi import application
+from movies.tests.factories import ShowFactory
+
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.response_schema_conformance,
+]
+# Catalogue writes need staff to reach the code behind the permission check; everything else a user.
+STAFF_PATHS = {f"/{kind}/{suffix}" for kind in ("movies", "screens", "shows") for suffix in ("", "{id}/")}
+
+
+@pytest.fixture
+def wsgi_app(db):
+    """The WSGI app, called straight: like Django's test client, keep the test's connection open across requests
+    (Django closes it at each request's start and end, which would end the test's transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield application
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+# Loaded once at collection: the document is built from the code (no database needed), as clients get it.
+schema = schemathesis.openapi.from_wsgi("/swagger.json", application)
+
+
+@pytest.fixture
+def world(user, staff_user):
+    """Shows tomorrow and yesterday, each with a booking of the user (so deletes meet 409, cancels both answers),
+    and a show without bookings (so a delete can succeed)."""
+    upcoming = ShowFactory()
+    started = ShowFactory(starts_at=upcoming.starts_at - timedelta(days=2))
+    free = ShowFactory()
+    bookings = [booking_with_seats(upcoming, [1, 2], user=user), booking_with_seats(started, [3], user=user),
+                booking_with_seats(upcoming, [4], user=staff_user)]
+    shows = [upcoming, started, free]
+    return {
+        "ids": {
+            "shows": [show.pk for show in shows],
+            "movies": [show.movie_id for show in shows],
+            "screens": [show.screen_id for show in shows],
+            "bookings": [booking.pk for booking in bookings],
+        },
+        "user": access_token(user),
+        "staff": access_token(staff_user),
+    }
+
+
+def is_staff_write(case):
+    return case.method.upper() != "GET" and case.operation.path in STAFF_PATHS
+
+
+def real_id(value, existing):
+    """Random integer ids almost never exist: let most integers name an existing object instead, so that
+    requests reach past the 404 or the field error into the code behind it. Some integers, and every value
+    that is not an integer (the fuzzer's invalid input), stay as generated."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # how the coverage phase sends path ids
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value % (len(existing) + 1) == len(existing):
+        return value
+    return existing[value % (len(existing) + 1)]
+
+
+def use_real_ids(case, ids):
+    """Point the path's `{id}` (/<kind>/{id}/..., under the base path /api) and the movie and screen ids in
+    the body and the query at existing objects, and a seat number at the first seats (some free, some sold)."""
+    if case.path_parameters and "id" in case.path_parameters:
+        case.path_parameters["id"] = real_id(case.path_parameters["id"], ids.get(case.operation.path.split("/")[1], []))
+    for values in (case.body, case.query):
+        if isinstance(values, dict):
+            for field in ("movie", "screen"):
+                if field in values:
+                    values[field] = real_id(values[field], ids[f"{field}s"])
+    if isinstance(case.body, dict) and type(case.body.get("seat_number")) is int:
+        case.body["seat_number"] = 1 + case.body["seat_number"] % 12
+
+
+# Bounded (25 examples per operation and phase, ~20 s in all) and derandomized: CI sees the same inputs
+# every run, so a failure is reproducible and never flaky. Throttles are off so that the fuzzer reaches the
+# code behind them (their 429 is documented and tested on its own).
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@override_settings(THROTTLE_AUTH=None, THROTTLE_BOOKING=None)
+def test_every_operation_keeps_its_documented_contract(case, world, wsgi_app):
+    use_real_ids(case, world["ids"])
+    token = world["staff"] if is_staff_write(case) else world["user"]
+
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+
+def operations(document):
+    return {(method.upper(), path): operation for path, item in document["paths"].items()
+            for method, operation in item.items() if method != "parameters"}
+
+
+@pytest.mark.django_db
+def test_the_document_lists_what_each_operation_really_answers(api_client):
+    listed = operations(api_client.get("/swagger.json").json())
+
+    assert set(listed[("POST", "/auth/login/")]["responses"]) >= {"200", "400", "401", "429"}
+    assert "201" not in listed[("POST", "/auth/login/")]["responses"]
+    assert "205" in listed[("POST", "/auth/logout/")]["responses"]
+    book = listed[("POST", "/shows/{id}/book/")]
+    assert set(book["responses"]) >= {"201", "400", "401", "404", "409", "413", "415", "429", "503"}
+    assert set(next(p for p in book["parameters"] if p["in"] == "body")["schema"]["properties"]) == {
+        "seat_number", "seat_numbers"}
+    assert set(listed[("GET", "/shows/")]["responses"]) >= {"200", "400", "404", "503"}
+    assert set(listed[("DELETE", "/movies/{id}/")]["responses"]) >= {"204", "401", "403", "404", "409"}
+    for (method, path), operation in listed.items():
+        assert "503" in operation["responses"], (method, path)
+        if "{id}" in path:
+            assert {"in": "path", "name": "id", "type": "integer"}.items() <= next(
+                p for p in operation["parameters"] if p["in"] == "path").items(), (method, path)
