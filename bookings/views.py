@@ -33,8 +33,19 @@ IDEMPOTENCY_KEY = openapi.Parameter(
     description="Optional, 1-255 visible ASCII characters. A retry with the same key gets the first answer "
                 "again (status and body) and never books twice; kept for 24 hours.",
 )
-SEAT_UNAVAILABLE = error_response('A requested seat is taken: `{"detail", "code": "seat_unavailable", "seats": '
-                                  '["A5", ...]}`; nothing was booked')
+SEAT_UNAVAILABLE = openapi.Response(
+    "A requested seat is taken; nothing was booked",
+    openapi.Schema(
+        type=openapi.TYPE_OBJECT,
+        required=["detail", "code", "seats"],
+        properties={
+            "detail": openapi.Schema(type=openapi.TYPE_STRING),
+            "code": openapi.Schema(type=openapi.TYPE_STRING, enum=["seat_unavailable"]),
+            "seats": openapi.Schema(type=openapi.TYPE_ARRAY, items=openapi.Schema(type=openapi.TYPE_STRING),
+                                    description="The taken seats, as labels"),
+        },
+    ),
+)
 
 
 class BookShowView(APIView):
@@ -48,9 +59,7 @@ class BookShowView(APIView):
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer, 400: error_response("Invalid seats, or the show has started "
                                                                "(`code: show_started`)"),
-                   409: SEAT_UNAVAILABLE,
-                   422: error_response("Idempotency-Key reused with another body or show "
-                                       "(`code: idempotency_key_reused`)")},
+                   409: SEAT_UNAVAILABLE},
     )
     def post(self, request, pk):
         key = idempotency.key_from(request)

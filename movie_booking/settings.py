@@ -205,7 +205,7 @@ SWAGGER_SETTINGS = {
             "type": "apiKey",
             "name": "Authorization",
             "in": "header",
-            "description": "JWT access token from /api/auth/login/, typed as: Bearer <access>",
+            "description": "The access token from POST /api/auth/login/, typed as `Bearer eyJ...`",
         }
     },
     "USE_SESSION_AUTH": False,

@@ -1,5 +1,4 @@
 """Catalogue endpoints: public reads, staff-only writes."""
-from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import generics, viewsets
 from rest_framework.decorators import action
@@ -20,7 +19,6 @@ from movies.serializers import (
     ShowWriteSerializer,
 )
 
-MOVIE_ID = openapi.Parameter("id", openapi.IN_PATH, "The movie's id", type=openapi.TYPE_INTEGER, required=True)
 PROTECTED = error_response("It has bookings (live or cancelled) and cannot be deleted")
 
 
@@ -43,24 +41,36 @@ def parse_show_query(request, query_serializer=ShowQuerySerializer):
     }
 
 
-class MovieViewSet(viewsets.ModelViewSet):
+class CatalogueViewSet(viewsets.ModelViewSet):
+    """Anyone reads; staff write, each save going through the service that guards the model's rules."""
+
+    permission_classes = [IsStaffOrReadOnly]
+    lookup_value_regex = "[0-9]+"
+
+    def save(self, instance):
+        """Create or update `instance` through its service."""
+        raise NotImplementedError
+
+    def perform_create(self, serializer):
+        serializer.instance = self.save(serializer.Meta.model(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        self.save(apply_changes(serializer.instance, serializer.validated_data))
+
+    @swagger_auto_schema(responses={204: "Deleted (a movie or screen with its shows)", 409: PROTECTED})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+
+class MovieViewSet(CatalogueViewSet):
     """Movies. Anyone reads; staff write."""
 
     queryset = Movie.objects.all()
     serializer_class = MovieSerializer
-    permission_classes = [IsStaffOrReadOnly]
     filterset_class = MovieFilter
-    lookup_value_regex = "[0-9]+"
 
-    def perform_create(self, serializer):
-        serializer.instance = services.save_movie(movie=Movie(**serializer.validated_data))
-
-    def perform_update(self, serializer):
-        services.save_movie(movie=apply_changes(serializer.instance, serializer.validated_data))
-
-    @swagger_auto_schema(responses={204: "Deleted, with its shows", 409: PROTECTED})
-    def destroy(self, request, *args, **kwargs):
-        return super().destroy(request, *args, **kwargs)
+    def save(self, movie):
+        return services.save_movie(movie=movie)
 
 
 class MovieShowsView(generics.ListAPIView):
@@ -69,8 +79,7 @@ class MovieShowsView(generics.ListAPIView):
     serializer_class = ShowSerializer
     filter_backends = []
 
-    @swagger_auto_schema(operation_id="movies_shows", query_serializer=MovieShowQuerySerializer,
-                         manual_parameters=[MOVIE_ID])
+    @swagger_auto_schema(operation_id="movies_shows", query_serializer=MovieShowQuerySerializer)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -82,31 +91,20 @@ class MovieShowsView(generics.ListAPIView):
         return selectors.shows_with_availability(**{**filters, "movie_id": movie.pk})
 
 
-class ScreenViewSet(viewsets.ModelViewSet):
+class ScreenViewSet(CatalogueViewSet):
     """Screens (auditoriums). Anyone reads; staff write."""
 
     queryset = Screen.objects.all()
     serializer_class = ScreenSerializer
-    permission_classes = [IsStaffOrReadOnly]
-    lookup_value_regex = "[0-9]+"
 
-    def perform_create(self, serializer):
-        serializer.instance = services.save_screen(screen=Screen(**serializer.validated_data))
-
-    def perform_update(self, serializer):
-        services.save_screen(screen=apply_changes(serializer.instance, serializer.validated_data))
-
-    @swagger_auto_schema(responses={204: "Deleted, with its shows", 409: PROTECTED})
-    def destroy(self, request, *args, **kwargs):
-        return super().destroy(request, *args, **kwargs)
+    def save(self, screen):
+        return services.save_screen(screen=screen)
 
 
-class ShowViewSet(viewsets.ModelViewSet):
-    """Shows. Anyone reads; staff write with movie and screen ids."""
+class ShowViewSet(CatalogueViewSet):
+    """Shows. Anyone reads; staff write with movie and screen ids, and read the show back nested."""
 
-    permission_classes = [IsStaffOrReadOnly]
     filter_backends = []
-    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         if self.action == "list":
@@ -124,28 +122,26 @@ class ShowViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
+    def save(self, show):
+        return services.save_show(show=show)
+
     @swagger_auto_schema(request_body=ShowWriteSerializer, responses={201: ShowSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = ShowWriteSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        show = services.save_show(show=Show(**serializer.validated_data))
-        return Response(self.read_back(show), status=201)
+        self.perform_create(serializer)
+        return Response(self.read_back(serializer.instance), status=201)
 
     @swagger_auto_schema(request_body=ShowWriteSerializer, responses={200: ShowSerializer})
     def update(self, request, *args, **kwargs):
-        show = self.get_object()
-        serializer = ShowWriteSerializer(show, data=request.data, partial=kwargs.get("partial", False))
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.pop("partial", False))
         serializer.is_valid(raise_exception=True)
-        services.save_show(show=apply_changes(show, serializer.validated_data))
-        return Response(self.read_back(show))
+        self.perform_update(serializer)
+        return Response(self.read_back(serializer.instance))
 
     @swagger_auto_schema(request_body=ShowWriteSerializer, responses={200: ShowSerializer})
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
-
-    @swagger_auto_schema(responses={204: "Deleted", 409: PROTECTED})
-    def destroy(self, request, *args, **kwargs):
-        return super().destroy(request, *args, **kwargs)
 
     @swagger_auto_schema(responses={200: SeatMapSerializer})
     @action(detail=True, methods=["get"])

@@ -80,7 +80,7 @@ def test_swagger_document_lists_the_auth_paths_and_bearer_security(api_client):
     assert document["swagger"] == "2.0"
     assert document["securityDefinitions"]["Bearer"] == {
         "type": "apiKey", "name": "Authorization", "in": "header",
-        "description": "JWT access token from /api/auth/login/, typed as: Bearer <access>",
+        "description": "The access token from POST /api/auth/login/, typed as `Bearer eyJ...`",
     }
     for path in ["/auth/signup/", "/auth/login/", "/auth/token/refresh/", "/auth/logout/", "/auth/me/", "/health/"]:
         assert path in document["paths"], path
