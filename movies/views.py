@@ -52,6 +52,13 @@ class MovieViewSet(viewsets.ModelViewSet):
     filterset_class = MovieFilter
     lookup_value_regex = r"\d+"
 
+    def filter_queryset(self, queryset):
+        # django-filter builds a form class on every request, which costs more than the page itself;
+        # without one of its parameters there is nothing for it to filter or order.
+        if self.request.query_params.keys().isdisjoint(MovieFilter.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def perform_create(self, serializer):
         serializer.instance = services.save_movie(movie=Movie(**serializer.validated_data))
 
