@@ -203,6 +203,12 @@ def run_database(label, database_url, args, secret_key):
                 print(f"[{label}] read {name} #{repeat + 1}: {measured['requests_per_s']:.0f} req/s, "
                       f"p99 {measured['p99_ms']:.1f} ms", file=sys.stderr)
         result["read"] = {name: summarise_reads(measured) for name, measured in runs.items() if measured}
+        for name, measured in runs.items():
+            if measured:
+                # Each endpoint against the ceiling run just before it: a busy spell of the machine
+                # that slows one repeat slows both, so the median of these ratios is the steadier figure.
+                result["read"][name]["share"] = statistics.median(
+                    m["requests_per_s"] / c["requests_per_s"] for m, c in zip(measured, runs["ceiling"], strict=True))
 
         tokens = seeded["tokens"][:args.clients]
         sales = []
@@ -288,7 +294,7 @@ def markdown(report):
         "",
         "## Read path",
         "",
-        "| database | endpoint | req/s | p50 ms | p99 ms | share of ceiling | runs (req/s) |",
+        "| database | endpoint | req/s | p50 ms | p99 ms | share of ceiling (per-run median) | runs (req/s) |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
     names = {"ceiling": "bare Django view (ceiling)", "movies": "GET /api/movies/",
@@ -296,7 +302,7 @@ def markdown(report):
     for result in report["databases"]:
         ceiling = result["read"]["ceiling"]["requests_per_s"]
         for name, read in result["read"].items():
-            share = read["requests_per_s"] / ceiling
+            share = read["share"]
             lines.append(f"| {result['database']} | {names[name]} | {fmt(read['requests_per_s'])} | "
                          f"{fmt(read['p50_ms'], 1)} | {fmt(read['p99_ms'], 1)} | {share:.0%} | "
                          f"{', '.join(map(str, read['runs_requests_per_s']))} |")
@@ -346,8 +352,8 @@ def markdown(report):
         sell_out = statistics.median(s["sell_out_s"] or float("inf") for s in sales)
         cells[1].append(ok(sell_out < SELL_OUT_TARGET_S) + f" ({sell_out:.2f} s)")
         cells[2].append(ok(not result["hammer"]["problems"]) + f" ({result['hammer']['statuses'].get(201, 0)})")
-        worst = min(("movies", "movie_shows", "seat_map"), key=lambda n: read[n]["requests_per_s"])
-        worst_share = read[worst]["requests_per_s"] / ceiling
+        worst = min(("movies", "movie_shows", "seat_map"), key=lambda n: read[n]["share"])
+        worst_share = read[worst]["share"]
         cells[3].append(ok(worst_share >= READ_SHARE_TARGET) + f" (lowest: {names[worst]} {worst_share:.0%})")
         cells[4].append(ok(read["seat_map"]["p99_ms"] < SEAT_MAP_P99_TARGET_MS)
                         + f" ({read['seat_map']['p99_ms']:.1f} ms)")
