@@ -15,7 +15,7 @@ from collections import Counter
 
 import aiohttp
 
-CONNECT_TIMEOUT = aiohttp.ClientTimeout(total=60)
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
 
 
 def percentile(values, fraction):
@@ -40,10 +40,9 @@ def seat_number(label, seats_per_row):
     return (row - 1) * seats_per_row + int(label[len(letters):])
 
 
-def new_session(clients):
-    # No connection cap: each client gets its own connection, as separate buyers would.
-    connector = aiohttp.TCPConnector(limit=0, force_close=False)
-    return aiohttp.ClientSession(connector=connector, timeout=CONNECT_TIMEOUT)
+def new_session():
+    # No connection cap: each client gets its own (kept-alive) connection, as separate buyers would.
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=REQUEST_TIMEOUT)
 
 
 async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_conflicts=3, time_limit=120.0,
@@ -65,7 +64,7 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
     last_answer = None
     start_gate = asyncio.Event()
 
-    async with new_session(len(tokens)) as session:
+    async with new_session() as session:
         async def buyer(index, token):
             nonlocal seat_map_reads, last_sale, last_answer
             rng = random.Random(seed * 100_003 + index)
@@ -153,7 +152,7 @@ async def hammer(base_url, *, show_id, tokens, seat=1):
     errors = Counter()
     latencies = []
     gate = asyncio.Event()
-    async with new_session(len(tokens)) as session:
+    async with new_session() as session:
         async def buyer(token):
             await gate.wait()
             sent = time.perf_counter()
@@ -182,7 +181,7 @@ async def read_load(url, *, concurrency, duration, warmup=1.0):
     statuses = Counter()
     errors = Counter()
     latencies = []
-    async with new_session(concurrency) as session:
+    async with new_session() as session:
         async def client(until, record):
             while time.perf_counter() < until:
                 sent = time.perf_counter()
