@@ -59,7 +59,7 @@ clean:  ## Remove the virtualenv, collected static files and caches (keeps .env 
 bench: setup-bench  ## Flash-sale and read-path benchmarks on SQLite and a throwaway PostgreSQL (a few minutes)
 	bench/run.sh $(BENCH_ARGS)
 
-bench-smoke: setup-bench setup-dev  ## Seconds: the bench harness against a tiny show, to prove it still works
+bench-smoke: setup-bench setup-dev .env  ## Seconds: the bench harness against a tiny show, to prove it still works
 	$(BIN)/pytest bench/tests -q
 
 setup-bench: $(VENV)/.installed-bench
