@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check-deploy setup setup-dev clean
+.PHONY: run test lint check-deploy setup setup-dev clean bench bench-smoke setup-bench
 
 run: setup .env  ## Set up everything and serve the API on http://127.0.0.1:8000/
 	$(MANAGE) migrate --noinput
@@ -55,3 +55,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 clean:  ## Remove the virtualenv, collected static files and caches (keeps .env and the database)
 	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache
+
+bench: setup-bench  ## Flash-sale and read-path benchmarks on SQLite and a throwaway PostgreSQL (a few minutes)
+	bench/run.sh $(BENCH_ARGS)
+
+bench-smoke: setup-bench setup-dev .env  ## Seconds: the bench harness against a tiny show, to prove it still works
+	$(BIN)/pytest bench/tests -q
+
+setup-bench: $(VENV)/.installed-bench
+
+$(VENV)/.installed-bench: requirements.txt bench/requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -r bench/requirements-bench.txt
+	touch $@ $(VENV)/.installed-runtime

@@ -28,6 +28,11 @@ def book_seats(*, user, show_id, seat_numbers):
     seat_numbers = sorted(seat_numbers)
     if not 1 <= len(seat_numbers) <= MAX_SEATS_PER_BOOKING or len(set(seat_numbers)) != len(seat_numbers):
         raise InvalidSeats(f"Book between 1 and {MAX_SEATS_PER_BOOKING} distinct seats.")
+    # In a rush most requests ask for seats already sold: refuse those without queueing for the show's
+    # lock. This read decides nothing else; the check that guards the sale is the one inside the lock.
+    sold = _sold_before_locking(show_id, seat_numbers)
+    if sold:
+        raise SeatUnavailable(seats=sold)
     try:
         return run_with_retries(lambda: _book_in_transaction(user, show_id, seat_numbers))
     except IntegrityError:
@@ -76,6 +81,23 @@ def cancel_booking(*, booking):
         return current
 
     return run_with_retries(cancel_in_transaction)
+
+
+def _sold_before_locking(show_id, seat_numbers):
+    """Labels of the requested seats already sold, read without a lock; [] leaves every answer to the lock.
+
+    When the show has started or a seat is past its capacity, the transaction gives that answer instead.
+    """
+    sold = list(
+        Ticket.objects.filter(show_id=show_id, is_active=True, seat_number__in=seat_numbers)
+        .values_list("seat_number", "show__starts_at", "show__screen__rows", "show__screen__seats_per_row")
+    )
+    if not sold:
+        return []
+    _, starts_at, rows, seats_per_row = sold[0]
+    if starts_at <= timezone.now() or seat_numbers[-1] > rows * seats_per_row:
+        return []
+    return [seat_label(number, seats_per_row) for number in sorted(number for number, *_ in sold)]
 
 
 def _taken_labels(show, seat_numbers):

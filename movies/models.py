@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 MAX_DURATION_MINUTES = 1440
 MAX_ROWS = 52
@@ -66,9 +67,15 @@ class Screen(models.Model):
 
 class ShowQuerySet(models.QuerySet):
     def with_availability(self):
-        """Each show with `sold_seats` (its live tickets), counted in the same query."""
+        """Each show with `sold_seats` (its live tickets), counted in the same query.
+
+        A correlated subquery, not a join with GROUP BY: each count reads the live-ticket index of one
+        show, and a paginator's COUNT(*) of the shows leaves it out.
+        """
+        tickets = self.model._meta.get_field("tickets").related_model  # bookings' Ticket, without importing it
+        live = tickets.objects.filter(show=OuterRef("pk"), is_active=True).order_by()
         return self.select_related("movie", "screen").annotate(
-            sold_seats=Count("tickets", filter=Q(tickets__is_active=True))
+            sold_seats=Coalesce(Subquery(live.values("show").annotate(n=Count("pk")).values("n")), 0)
         )
 
     def overlapping(self, *, screen_id, starts_at, ends_at, exclude_pk=None):

@@ -69,6 +69,13 @@ class MovieViewSet(CatalogueViewSet):
     serializer_class = MovieSerializer
     filterset_class = MovieFilter
 
+    def filter_queryset(self, queryset):
+        # django-filter builds a form class on every request, which costs more than the page itself;
+        # without one of its parameters there is nothing for it to filter or order.
+        if self.request.query_params.keys().isdisjoint(MovieFilter.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def save(self, movie):
         return services.save_movie(movie=movie)
 

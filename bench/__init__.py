@@ -1,0 +1,1 @@
+"""Load and speed benchmarks of the API (`make bench`); not part of the test suite."""

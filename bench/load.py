@@ -1,0 +1,210 @@
+"""The load generator: many HTTP clients in one asyncio process (one core at most, so the server keeps the rest).
+
+Three scenarios:
+- `flash_sale`: many buyers, each asking for 1-4 random seats of one show until it is sold out.
+- `hammer`: many buyers asking for the same single seat at the same instant.
+- `read_load`: a fixed number of clients looping GETs on one URL for a fixed time (used where wrk is absent).
+
+Every loop is bounded in requests and in time, and every target is a loopback address.
+"""
+import asyncio
+import random
+import string
+import time
+from collections import Counter
+
+import aiohttp
+
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile of `values` (not empty), e.g. fraction=0.99."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))]
+
+
+def latency_summary(seconds):
+    if not seconds:
+        return {"p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
+    return {f"p{int(f * 100)}_ms": percentile(seconds, f) * 1000 for f in (0.50, 0.95, 0.99)} | {
+        "max_ms": max(seconds) * 1000}
+
+
+def seat_number(label, seats_per_row):
+    """The number of a seat label such as "C7" (rows A..Z, AA..; see movies.seating)."""
+    letters = label.rstrip(string.digits)
+    row = 0
+    for letter in letters:
+        row = row * 26 + string.ascii_uppercase.index(letter) + 1
+    return (row - 1) * seats_per_row + int(label[len(letters):])
+
+
+def new_session():
+    # No connection cap: each client gets its own (kept-alive) connection, as separate buyers would.
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=REQUEST_TIMEOUT)
+
+
+async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_conflicts=3, time_limit=120.0,
+                     max_requests_per_client=400, seed=7):
+    """Sell one show out with len(tokens) concurrent buyers; returns what every response said.
+
+    A buyer starts believing every seat free, asks for 1-4 of the seats it believes free, and learns from
+    each answer (a 409 names the taken seats). After `max_conflicts` 409s in a row, or when it believes
+    nothing is left, it reads the seat map; it stops when the seat map says 0 seats are available.
+    """
+    url = f"{base_url}/api/shows/{show_id}/book/"
+    seat_map_url = f"{base_url}/api/shows/{show_id}/seats/"
+    statuses = Counter()
+    latencies = []
+    sold = []  # seat numbers named by every 201, in order
+    seat_map_reads = 0
+    errors = Counter()
+    last_sale = None
+    last_answer = None
+    start_gate = asyncio.Event()
+
+    async with new_session() as session:
+        async def buyer(index, token):
+            nonlocal seat_map_reads, last_sale, last_answer
+            rng = random.Random(seed * 100_003 + index)
+            headers = {"Authorization": f"Bearer {token}"}
+            believed_free = set(range(1, seats + 1))
+            conflicts = 0
+            await start_gate.wait()
+            for _ in range(max_requests_per_client):
+                if time.perf_counter() - started > time_limit:
+                    errors["time limit"] += 1
+                    return
+                if not believed_free or conflicts >= max_conflicts:
+                    try:
+                        async with session.get(seat_map_url) as response:
+                            seat_map = await response.json()
+                    except (aiohttp.ClientError, TimeoutError) as error:
+                        errors[type(error).__name__] += 1
+                        await asyncio.sleep(0.05)
+                        continue
+                    seat_map_reads += 1
+                    if seat_map["available_seats"] == 0:
+                        return
+                    believed_free = {seat["number"] for row in seat_map["rows"] for seat in row["seats"]
+                                     if seat["available"]}
+                    conflicts = 0
+                wanted = rng.sample(sorted(believed_free), min(rng.randint(1, 4), len(believed_free)))
+                sent = time.perf_counter()
+                try:
+                    async with session.post(url, json={"seat_numbers": wanted}, headers=headers) as response:
+                        body = await response.json(content_type=None)
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    errors[type(error).__name__] += 1
+                    await asyncio.sleep(0.05)
+                    continue
+                received = time.perf_counter()
+                latencies.append(received - sent)
+                statuses[status] += 1
+                last_answer = received
+                if status == 201:
+                    booked = [seat["number"] for seat in body["seats"]]
+                    sold.extend(booked)
+                    believed_free.difference_update(booked)
+                    last_sale = received
+                    conflicts = 0
+                elif status == 409:
+                    believed_free.difference_update(seat_number(label, seats_per_row) for label in body["seats"])
+                    conflicts += 1
+                else:
+                    await asyncio.sleep(0.05)
+            errors["request limit"] += 1
+
+        tasks = [asyncio.create_task(buyer(i, token)) for i, token in enumerate(tokens)]
+        await asyncio.sleep(0.2)  # every buyer is waiting at the gate
+        started = time.perf_counter()
+        start_gate.set()
+        await asyncio.gather(*tasks)
+        finished = time.perf_counter()
+
+    requests = sum(statuses.values())
+    sell_out = (last_sale - started) if last_sale else None
+    answering = (last_answer - started) if last_answer else None
+    return {
+        "clients": len(tokens),
+        "sell_out_s": sell_out,
+        "all_clients_done_s": finished - started,
+        "booking_requests": requests,
+        "bookings": statuses[201],
+        "bookings_per_s": statuses[201] / sell_out if sell_out else 0.0,
+        # Every booking request, 201s and 409s alike, over the time the buyers kept asking.
+        "booking_requests_per_s": requests / answering if answering else 0.0,
+        "seat_map_reads": seat_map_reads,
+        "statuses": dict(sorted(statuses.items())),
+        "server_errors": sum(n for status, n in statuses.items() if status >= 500),
+        "client_errors": dict(errors),
+        "seats_sold_by_responses": sold,
+        **latency_summary(latencies),
+    }
+
+
+async def hammer(base_url, *, show_id, tokens, seat=1):
+    """len(tokens) buyers ask for the same seat at the same instant; exactly one may get it."""
+    url = f"{base_url}/api/shows/{show_id}/book/"
+    statuses = Counter()
+    errors = Counter()
+    latencies = []
+    gate = asyncio.Event()
+    async with new_session() as session:
+        async def buyer(token):
+            await gate.wait()
+            sent = time.perf_counter()
+            try:
+                async with session.post(url, json={"seat_numbers": [seat]},
+                                        headers={"Authorization": f"Bearer {token}"}) as response:
+                    await response.read()
+                    statuses[response.status] += 1
+            except (aiohttp.ClientError, TimeoutError) as error:
+                errors[type(error).__name__] += 1
+                return
+            latencies.append(time.perf_counter() - sent)
+
+        tasks = [asyncio.create_task(buyer(token)) for token in tokens]
+        await asyncio.sleep(0.2)
+        started = time.perf_counter()
+        gate.set()
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - started
+    return {"clients": len(tokens), "elapsed_s": elapsed, "statuses": dict(sorted(statuses.items())),
+            "client_errors": dict(errors), **latency_summary(latencies)}
+
+
+async def read_load(url, *, concurrency, duration, warmup=1.0):
+    """`concurrency` clients GET `url` back to back for `duration` seconds (after a warm-up)."""
+    statuses = Counter()
+    errors = Counter()
+    latencies = []
+    async with new_session() as session:
+        async def client(until, record):
+            while time.perf_counter() < until:
+                sent = time.perf_counter()
+                try:
+                    async with session.get(url) as response:
+                        await response.read()
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    errors[type(error).__name__] += 1
+                    await asyncio.sleep(0.01)
+                    continue
+                if record:
+                    latencies.append(time.perf_counter() - sent)
+                    statuses[status] += 1
+
+        if warmup:
+            until = time.perf_counter() + warmup
+            await asyncio.gather(*(client(until, False) for _ in range(concurrency)))
+        started = time.perf_counter()
+        until = started + duration
+        await asyncio.gather(*(client(until, True) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    requests = sum(statuses.values())
+    return {"requests": requests, "requests_per_s": requests / elapsed, "statuses": dict(sorted(statuses.items())),
+            "non_2xx": sum(n for status, n in statuses.items() if not 200 <= status < 300),
+            "client_errors": sum(errors.values()), **latency_summary(latencies)}

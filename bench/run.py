@@ -1,0 +1,442 @@
+"""Run every benchmark against real gunicorn servers and print the results as a Markdown table.
+
+    python -m bench.run [--databases sqlite,postgres] [--postgres-url URL] [--out bench/results/latest.md]
+    python -m bench.run --smoke        # seconds: a tiny show, SQLite only, proves the harness works
+
+For each database: a fresh database is migrated and seeded (bench/seed.py), then two gunicorn servers
+start with the same settings on loopback: the API (`movie_booking.wsgi`) and the bare-Django ceiling
+(`bench.ceiling`). The read path is measured with wrk (one thread) when it is installed, else with the
+asyncio client; the flash sale and the one-seat hammer with the asyncio client (bench/load.py), one
+process. The database is checked after every sale. Exits non-zero when a correctness check fails.
+"""
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import load
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "bench" / "var"
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+# Targets (same run, same machine, loopback).
+SELL_OUT_TARGET_S = 10.0
+READ_SHARE_TARGET = 0.50
+SEAT_MAP_P99_TARGET_MS = 50.0
+BOOKING_SHARE_TARGET = 0.30
+
+
+def server_env(database_url, *, secret_key):
+    """The environment of a production-like server on plain-HTTP loopback, with throttles off."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "movie_booking.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "False",
+        "SECRET_KEY": secret_key,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "False",
+        "SECURE_HSTS_SECONDS": "0",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SECURE_PROXY_SSL_HEADER": "off",
+        "THROTTLE_AUTH": "off",
+        "THROTTLE_BOOKING": "off",
+        "JWT_ACCESS_MINUTES": "120",
+        "CACHE_DIR": str(VAR / "cache"),
+        "REDIS_URL": "",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def manage(env, *args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+class Gunicorn:
+    """One gunicorn server on loopback, started and stopped by the bench."""
+
+    def __init__(self, app, port, env, *, workers, worker_class, threads, name):
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = VAR / f"gunicorn-{name}.log"
+        self.args = [GUNICORN, app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                     "--worker-class", worker_class, "--threads", str(threads), "--no-control-socket",
+                     "--log-level", "warning", "--error-logfile", str(self.log), "--backlog", "2048"]
+        self.env = env
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        return self
+
+    def wait_ready(self, path, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log}")
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer {path} within {timeout} s; see {self.log}")
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def parse_wrk(output):
+    def ms(text):
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(number) * WRK_UNITS[unit]
+
+    result = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for percent, value in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.MULTILINE):
+        result[f"p{percent}_ms"] = ms(value)
+    result["requests"] = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["client_errors"] = sum(map(int, socket_errors.groups())) if socket_errors else 0
+    return result
+
+
+def measure_read(url, *, driver, concurrency, duration, warmup):
+    if driver == "wrk":
+        # One thread: the load generator stays on one core whatever the concurrency.
+        subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{warmup:.0f}s", url], check=True, capture_output=True)
+        done = subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--latency", url],
+                              check=True, capture_output=True, text=True)
+        return parse_wrk(done.stdout)
+    return asyncio.run(load.read_load(url, concurrency=concurrency, duration=duration, warmup=warmup))
+
+
+def verify_in_database(env, show_id):
+    done = subprocess.run([PYTHON, "-m", "bench.seed", "verify", str(show_id)], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
+def check_flash_sale(sale, database, capacity):
+    """Every seat sold exactly once, by the responses and by the database; no 5xx, no connection error."""
+    sold = sale.pop("seats_sold_by_responses")
+    problems = []
+    if database["live_tickets"] != capacity or database["distinct_seats"] != capacity:
+        problems.append(f"database holds {database['live_tickets']} live tickets for "
+                        f"{database['distinct_seats']} distinct seats, expected {capacity}")
+    if database["seats_held_twice"]:
+        problems.append(f"seats held twice: {database['seats_held_twice']}")
+    if database["seats"] != list(range(1, capacity + 1)):
+        problems.append("the live tickets are not exactly seats 1..capacity")
+    if len(sold) != len(set(sold)):
+        problems.append(f"{len(sold) - len(set(sold))} seats confirmed to two buyers")
+    if sorted(sold) != database["seats"]:
+        problems.append("the seats confirmed by 201s differ from the database's live tickets")
+    if database["confirmed_bookings"] != sale["bookings"]:
+        problems.append(f"{sale['bookings']} answers 201 but {database['confirmed_bookings']} bookings")
+    if sale["server_errors"]:
+        problems.append(f"{sale['server_errors']} responses 5xx")
+    if sale["client_errors"]:
+        problems.append(f"client errors: {sale['client_errors']}")
+    sale["sold_in_database"] = database["live_tickets"]
+    sale["double_sales"] = len(database["seats_held_twice"]) + len(sold) - len(set(sold))
+    sale["lost_seats"] = capacity - len(set(database["seats"]))
+    sale["problems"] = problems
+    return sale
+
+
+def run_database(label, database_url, args, secret_key):
+    env = server_env(database_url, secret_key=secret_key)
+    started = time.monotonic()
+    manage(env, "migrate", "--noinput")
+    manage(env, "flush", "--noinput")  # a database left by an earlier run starts empty again
+    seeded_file = VAR / f"seed-{label}.json"
+    subprocess.run([PYTHON, "-m", "bench.seed", "create", str(seeded_file), *args.seed_args], cwd=ROOT, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    seeded = json.loads(seeded_file.read_text())
+    print(f"[{label}] migrated and seeded in {time.monotonic() - started:.1f} s: {seeded['counts']}", file=sys.stderr)
+    result = {"database": label, "seed": seeded["counts"]}
+    gunicorn = {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads}
+    with Gunicorn("bench.ceiling:application", args.port, env, name=f"{label}-ceiling", **gunicorn) as ceiling, \
+            Gunicorn("movie_booking.wsgi:application", args.port + 1, env, name=f"{label}-api", **gunicorn) as api:
+        ceiling.wait_ready("/ceiling/")
+        api.wait_ready("/api/health/")
+        targets = {
+            "ceiling": f"{ceiling.url}/ceiling/",
+            "movies": f"{api.url}/api/movies/",
+            "movie_shows": f"{api.url}/api/movies/{seeded['movie_id']}/shows/",
+            "seat_map": f"{api.url}/api/shows/{seeded['seat_map_show_id']}/seats/",
+        }
+        # Interleaved repeats: a slow phase of the machine hits every endpoint alike; medians are kept.
+        runs = {name: [] for name in targets}
+        for repeat in range(args.repeats if "reads" in args.scenarios else 0):
+            for name, url in targets.items():
+                measured = measure_read(url, driver=args.read_driver, concurrency=args.read_clients,
+                                        duration=args.duration, warmup=args.warmup)
+                runs[name].append(measured)
+                print(f"[{label}] read {name} #{repeat + 1}: {measured['requests_per_s']:.0f} req/s, "
+                      f"p99 {measured['p99_ms']:.1f} ms", file=sys.stderr)
+        result["read"] = {name: summarise_reads(measured) for name, measured in runs.items() if measured}
+        for name, measured in runs.items():
+            if measured:
+                # Each endpoint against the ceiling run just before it: a busy spell of the machine
+                # that slows one repeat slows both, so the median of these ratios is the steadier figure.
+                result["read"][name]["share"] = statistics.median(
+                    m["requests_per_s"] / c["requests_per_s"] for m, c in zip(measured, runs["ceiling"], strict=True))
+
+        tokens = seeded["tokens"][:args.clients]
+        sales = []
+        for show_id in seeded["flash_show_ids"] if "flash" in args.scenarios else []:
+            sale = asyncio.run(load.flash_sale(api.url, show_id=show_id, tokens=tokens, seats=seeded["seats"],
+                                               seats_per_row=seeded["seats_per_row"]))
+            sale = check_flash_sale(sale, verify_in_database(env, show_id), seeded["seats"])
+            sales.append(sale)
+            print(f"[{label}] flash sale of show {show_id}: sold out in {sale['sell_out_s']:.2f} s, "
+                  f"{sale['statuses']}, problems: {sale['problems'] or 'none'}", file=sys.stderr)
+        result["flash_sales"] = sales
+
+        hammered = asyncio.run(load.hammer(api.url, show_id=seeded["hammer_show_id"], tokens=tokens))
+        in_database = verify_in_database(env, seeded["hammer_show_id"])
+        hammered["live_tickets"] = in_database["live_tickets"]
+        hammered["problems"] = []
+        if hammered["statuses"] != {201: 1, 409: len(tokens) - 1} or in_database["live_tickets"] != 1:
+            hammered["problems"].append("not exactly one 201 and the rest 409 with one live ticket")
+        if hammered["client_errors"]:
+            hammered["problems"].append(f"client errors: {hammered['client_errors']}")
+        print(f"[{label}] hammer: {hammered['statuses']}, problems: {hammered['problems'] or 'none'}",
+              file=sys.stderr)
+        result["hammer"] = hammered
+    result["elapsed_s"] = time.monotonic() - started
+    return result
+
+
+def summarise_reads(measured):
+    return {
+        "requests_per_s": statistics.median(m["requests_per_s"] for m in measured),
+        "p50_ms": statistics.median(m["p50_ms"] for m in measured),
+        "p99_ms": statistics.median(m["p99_ms"] for m in measured),
+        "runs_requests_per_s": [round(m["requests_per_s"]) for m in measured],
+        "non_2xx": sum(m["non_2xx"] for m in measured),
+        "client_errors": sum(m["client_errors"] for m in measured),
+    }
+
+
+def machine():
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    memory = re.search(r"^MemTotal:\s+(\d+) kB", meminfo, re.MULTILINE)
+    versions = {}
+    for package in ("django", "djangorestframework", "gunicorn", "psycopg", "aiohttp"):
+        try:
+            from importlib.metadata import version
+            versions[package] = version(package)
+        except Exception:  # noqa: BLE001 - a missing package is just not listed
+            pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model.group(1).strip() if model else platform.processor(),
+        "ram_gib": round(int(memory.group(1)) / 1024 / 1024, 1) if memory else None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def fmt(value, digits=0):
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def ok(condition):
+    return "met" if condition else "**missed**"
+
+
+def markdown(report):
+    m = report["machine"]
+    settings = report["settings"]
+    lines = [
+        f"# Benchmark results ({report['finished_at']})",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['os']}, Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        f"Command: `{settings['command']}` ({report['elapsed_s']:.0f} s in all).",
+        f"Server: gunicorn `--workers {settings['workers']} --worker-class {settings['worker_class']} "
+        f"--threads {settings['threads']}`, DEBUG off, on 127.0.0.1, no throttles. "
+        f"Load: {settings['read_driver']} with 1 thread and {settings['read_clients']} connections for reads "
+        f"({settings['repeats']} interleaved runs of {settings['duration']} s each, medians), "
+        f"one asyncio process with {settings['clients']} clients for the flash sale and the hammer.",
+        "",
+        "## Read path",
+        "",
+        "| database | endpoint | req/s | p50 ms | p99 ms | share of ceiling (per-run median) | runs (req/s) |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    names = {"ceiling": "bare Django view (ceiling)", "movies": "GET /api/movies/",
+             "movie_shows": "GET /api/movies/{id}/shows/", "seat_map": "GET /api/shows/{id}/seats/ (500 seats)"}
+    for result in report["databases"]:
+        ceiling = result["read"]["ceiling"]["requests_per_s"]
+        for name, read in result["read"].items():
+            share = read["share"]
+            lines.append(f"| {result['database']} | {names[name]} | {fmt(read['requests_per_s'])} | "
+                         f"{fmt(read['p50_ms'], 1)} | {fmt(read['p99_ms'], 1)} | {share:.0%} | "
+                         f"{', '.join(map(str, read['runs_requests_per_s']))} |")
+    lines += [
+        "",
+        "## Flash sale (one show of 500 seats)",
+        "",
+        "| database | run | sold out in s | bookings | bookings/s | booking req/s | share of ceiling | "
+        "p50 ms | p95 ms | p99 ms | statuses | seats sold (DB) | double sales | lost seats | 5xx | conn. errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for result in report["databases"]:
+        ceiling = result["read"]["ceiling"]["requests_per_s"]
+        for index, sale in enumerate(result["flash_sales"], 1):
+            statuses = " ".join(f"{code}×{n}" for code, n in sale["statuses"].items())
+            lines.append(
+                f"| {result['database']} | {index} | {fmt(sale['sell_out_s'], 2)} | {sale['bookings']} | "
+                f"{fmt(sale['bookings_per_s'])} | {fmt(sale['booking_requests_per_s'])} | "
+                f"{sale['booking_requests_per_s'] / ceiling:.0%} | {fmt(sale['p50_ms'], 1)} | "
+                f"{fmt(sale['p95_ms'], 1)} | {fmt(sale['p99_ms'], 1)} | {statuses} | {sale['sold_in_database']} | "
+                f"{sale['double_sales']} | {sale['lost_seats']} | {sale['server_errors']} | "
+                f"{sum(sale['client_errors'].values())} |")
+    lines += ["", "## One seat, all clients at once", "",
+              "| database | clients | statuses | live tickets for the seat |", "|---|---:|---|---:|"]
+    for result in report["databases"]:
+        hammered = result["hammer"]
+        statuses = " ".join(f"{code}×{n}" for code, n in hammered["statuses"].items())
+        lines.append(f"| {result['database']} | {hammered['clients']} | {statuses} | {hammered['live_tickets']} |")
+    lines += ["", "## Targets", "", "| target | " + " | ".join(r["database"] for r in report["databases"]) + " |",
+              "|---|" + "---|" * len(report["databases"])]
+    rows = {
+        "flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors": [],
+        f"flash sale sold out in under {SELL_OUT_TARGET_S:.0f} s (median of runs)": [],
+        "one seat: exactly one 201": [],
+        f"each read endpoint at least {READ_SHARE_TARGET:.0%} of the ceiling's req/s": [],
+        f"seat map p99 under {SEAT_MAP_P99_TARGET_MS:.0f} ms at {settings['read_clients']} clients": [],
+        f"booking req/s at least {BOOKING_SHARE_TARGET:.0%} of the ceiling's (median of runs)": [],
+    }
+    for result in report["databases"]:
+        read = result["read"]
+        ceiling = read["ceiling"]["requests_per_s"]
+        sales = result["flash_sales"]
+        cells = list(rows.values())
+        cells[0].append(ok(not any(s["problems"] for s in sales)) + f" ({sum(s['double_sales'] for s in sales)} "
+                        f"double, {sum(s['lost_seats'] for s in sales)} lost, "
+                        f"{sum(s['server_errors'] for s in sales)} 5xx)")
+        sell_out = statistics.median(s["sell_out_s"] or float("inf") for s in sales)
+        cells[1].append(ok(sell_out < SELL_OUT_TARGET_S) + f" ({sell_out:.2f} s)")
+        cells[2].append(ok(not result["hammer"]["problems"]) + f" ({result['hammer']['statuses'].get(201, 0)})")
+        worst = min(("movies", "movie_shows", "seat_map"), key=lambda n: read[n]["share"])
+        worst_share = read[worst]["share"]
+        cells[3].append(ok(worst_share >= READ_SHARE_TARGET) + f" (lowest: {names[worst]} {worst_share:.0%})")
+        cells[4].append(ok(read["seat_map"]["p99_ms"] < SEAT_MAP_P99_TARGET_MS)
+                        + f" ({read['seat_map']['p99_ms']:.1f} ms)")
+        booking_share = statistics.median(s["booking_requests_per_s"] for s in sales) / ceiling
+        cells[5].append(ok(booking_share >= BOOKING_SHARE_TARGET) + f" ({booking_share:.0%})")
+    for target, cells in rows.items():
+        lines.append(f"| {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", ""))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.md"))
+    # The best of the settings tried on 2 cores (see bench/results/history.md).
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8780)
+    parser.add_argument("--clients", type=int, default=200, help="flash-sale and hammer buyers")
+    parser.add_argument("--read-clients", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=8, help="seconds of each read measurement")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--read-driver", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds: SQLite, 20 seats, 20 clients")
+    parser.add_argument("--scenarios", default="reads,flash", help="reads, flash or both (the hammer always runs)")
+    parser.add_argument("--command", default="make bench", help="the command named in the results")
+    args = parser.parse_args(argv)
+    args.seed_args = []
+    args.warmup = 1.0
+    if args.smoke:
+        args.databases, args.clients, args.read_clients, args.duration, args.repeats = "sqlite", 20, 5, 1, 1
+        args.workers, args.threads, args.read_driver, args.warmup = 2, 2, "python", 0.2
+        args.seed_args = ["--movies", "3", "--shows", "6", "--tickets", "12", "--users", "20", "--flash-shows", "1",
+                          "--rows", "4", "--seats-per-row", "5"]
+    if args.read_driver == "auto":
+        args.read_driver = "wrk" if shutil.which("wrk") else "python"
+
+    started = time.monotonic()
+    VAR.mkdir(parents=True, exist_ok=True)
+    secret_key = secrets.token_urlsafe(50)
+    sqlite_file = VAR / "bench.sqlite3"
+    urls = {"sqlite": f"sqlite:///{sqlite_file}", "postgres": args.postgres_url}
+    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
+    if "postgres" in databases and not args.postgres_url:
+        parser.error("postgres needs --postgres-url (or BENCH_POSTGRES_URL); `make bench` starts a throwaway server")
+
+    if not args.smoke:  # the API serves no static files; the docs pages need them in a real deployment
+        manage(server_env(urls["sqlite"], secret_key=secret_key), "collectstatic", "--noinput", "-v", "0")
+    results = []
+    for label in databases:
+        if label == "sqlite":
+            for leftover in VAR.glob("bench.sqlite3*"):
+                leftover.unlink()
+        results.append(run_database(label, urls[label], args, secret_key))
+
+    report = {
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "elapsed_s": time.monotonic() - started,
+        "machine": machine(),
+        "settings": {"command": args.command, "workers": args.workers, "worker_class": args.worker_class,
+                     "threads": args.threads, "clients": args.clients, "read_clients": args.read_clients,
+                     "duration": args.duration, "repeats": args.repeats, "read_driver": args.read_driver},
+        "databases": results,
+    }
+    if args.scenarios != "reads,flash":  # a partial run, for trying things: no table, no results file
+        print(json.dumps(report, indent=1, default=str))
+        return 0
+    table = markdown(report)
+    print(table)
+    if not args.smoke:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        history = out.parent / "history.md"
+        out.write_text(table + ("\n" + history.read_text() if history.exists() else ""))
+        out.with_suffix(".json").write_text(json.dumps(report, indent=1))
+    problems = [p for r in results for s in [*r["flash_sales"], r["hammer"]] for p in s["problems"]]
+    if problems:
+        print("Correctness checks failed:\n- " + "\n- ".join(problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
