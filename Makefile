@@ -54,7 +54,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	@echo "Wrote .env (DEBUG on, fresh SECRET_KEY). Edit it to configure the project."
 
 clean:  ## Remove the virtualenv, collected static files and caches (keeps .env and the database)
-	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles var bench/var .pytest_cache .ruff_cache
 
 bench: setup-bench  ## Flash-sale and read-path benchmarks on SQLite and a throwaway PostgreSQL (a few minutes)
 	bench/run.sh $(BENCH_ARGS)

@@ -9,7 +9,7 @@ if ! command -v wrk >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/nu
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql wrk >/dev/null
 fi
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)   # initdb/pg_ctl are not on PATH
-PGPORT=${BENCH_PGPORT:-55440}
+PGPORT=${BENCH_PGPORT:-25440}  # below the ephemeral port range
 PGDIR=$(mktemp -d /tmp/bench-pg.XXXXXX)
 chown postgres:postgres "$PGDIR"
 as_postgres() { (cd / && runuser -u postgres -- "$@"); }
