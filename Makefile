@@ -14,7 +14,7 @@ run: setup .env  ## Set up everything and serve the API on http://127.0.0.1:8000
 	$(MANAGE) load_demo
 	@echo ""
 	@echo "  API:        http://$(HOST):$(PORT)/api/"
-	@echo "  Swagger UI: http://$(HOST):$(PORT)/swagger/"
+	@echo "  Swagger UI: http://$(HOST):$(PORT)/swagger/   (ReDoc: /redoc/, OpenAPI: /swagger.json)"
 	@echo "  Admin:      http://$(HOST):$(PORT)/admin/   (staff login: admin / admin-pass-1234)"
 	@echo "  Demo user:  demo / demo-pass-1234"
 	@echo ""

@@ -2,6 +2,7 @@
 
 `.env` (git-ignored, see `.env.example`) is loaded first; real environment variables win over it.
 """
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -153,6 +154,8 @@ STORAGES = {
 # Throttle counts must be shared by every worker process, so no per-process LocMemCache:
 # a file cache serves all workers of one machine, Redis (REDIS_URL) several machines.
 if env_str("REDIS_URL"):
+    if importlib.util.find_spec("redis") is None:
+        raise ImproperlyConfigured("REDIS_URL needs the redis package: pip install redis")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}}
 else:
     CACHES = {

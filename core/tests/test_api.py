@@ -186,3 +186,10 @@ def test_documentation_pages_answer_errors_in_json(client, method, path, headers
 @pytest.mark.parametrize("path", ["/api/movies/%D9%A1/", "/api/movies/%EF%BC%91/", "/api/shows/%EF%BC%93/seats/"])
 def test_ids_are_ascii_digits_only(api_client, path):
     assert api_client.get(path).status_code == 404
+
+
+def test_settings_say_what_redis_url_needs():
+    result = run_settings(DEBUG="True", REDIS_URL="redis://127.0.0.1:6379/0")
+
+    assert result.returncode != 0
+    assert "REDIS_URL needs the redis package" in result.stderr
