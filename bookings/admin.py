@@ -28,7 +28,7 @@ class TicketInline(admin.TabularInline):
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "show", "status", "seat_count", "total_price", "created_at", "cancelled_at"]
-    list_filter = ["status", "show__movie", "created_at"]
+    list_filter = ["status", ("show", admin.RelatedOnlyFieldListFilter), "show__movie", "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["user__username", "user__email", "show__movie__title"]
     list_select_related = ["user", "show__movie", "show__screen"]
