@@ -2,6 +2,7 @@
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import generics, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from core.permissions import IsStaffOrReadOnly
@@ -151,7 +152,8 @@ class ShowViewSet(CatalogueViewSet):
         return self.update(request, *args, partial=True, **kwargs)
 
     @swagger_auto_schema(responses={200: SeatMapSerializer})
-    @action(detail=True, methods=["get"])
+    # Read-only for everyone, so another method is a 405, not a staff-permission 403.
+    @action(detail=True, methods=["get"], permission_classes=[AllowAny])
     def seats(self, request, pk=None):
         """The seat map: every seat, row by row (A, B, … Z, AA, …), with its label and availability."""
         return Response(selectors.seat_map(self.get_object()))

@@ -306,6 +306,15 @@ class TestSeatMap:
     def test_unknown_show_is_404(self, api_client):
         assert api_client.get("/api/shows/999999/seats/").status_code == 404
 
+    @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+    def test_the_seat_map_is_read_only_for_everyone(self, user_client, staff_client, method):
+        show = ShowFactory()
+
+        for client in (user_client, staff_client):
+            response = getattr(client, method)(f"/api/shows/{show.id}/seats/")
+            assert response.status_code == 405
+            assert response.json()["code"] == "method_not_allowed"
+
 
 MOVIE_BODY = {"title": "New", "duration_minutes": 100, "genre": "Drama", "language": "English"}
 SCREEN_BODY = {"name": "Hall 9", "rows": 5, "seats_per_row": 8}
