@@ -11,14 +11,6 @@ from movies.tests.factories import ShowFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
 def cancel_selected(admin_client, *bookings):
     return admin_client.post("/admin/bookings/booking/", {
         "action": "cancel_selected", "_selected_action": [booking.pk for booking in bookings],

@@ -12,14 +12,6 @@ from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
 def show_form(**values):
     return {
         "movie": values.get("movie"),
