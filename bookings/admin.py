@@ -1,7 +1,8 @@
-"""Bookings in the admin: read-only history, and a cancel action that goes through the service."""
+"""Bookings and holds in the admin: read-only history, and a cancel action that goes through the service."""
 from django.contrib import admin, messages
+from django.utils import timezone
 
-from bookings import services
+from bookings import selectors, services
 from bookings.models import Booking, Ticket
 from core.exceptions import DomainError
 from movies.seating import seat_label
@@ -25,14 +26,31 @@ class TicketInline(admin.TabularInline):
         return super().get_queryset(request).select_related("show__screen")
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The status as clients see it: a hold past its expires_at is listed as expired, released or not."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Booking.Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Booking.Status.values:
+            return queryset.filter(selectors.with_status(self.value(), timezone.now()))
+        return queryset
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "show", "status", "seat_count", "total_price", "created_at", "cancelled_at"]
-    list_filter = ["status", ("show", admin.RelatedOnlyFieldListFilter), "show__movie", "created_at"]
+    list_display = ["id", "user", "show", "status_now", "seat_count", "total_price", "created_at", "expires_at",
+                    "cancelled_at"]
+    list_filter = [StatusFilter, ("show", admin.RelatedOnlyFieldListFilter), "show__movie", "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["user__username", "user__email", "show__movie__title"]
     list_select_related = ["user", "show__movie", "show__screen"]
-    readonly_fields = ["user", "show", "status", "total_price", "created_at", "cancelled_at"]
+    readonly_fields = ["user", "show", "status_now", "total_price", "created_at", "expires_at", "cancelled_at"]
+    fields = readonly_fields
     inlines = [TicketInline]
     actions = ["cancel_selected"]
 
@@ -42,6 +60,10 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # History: cancel instead.
 
+    @admin.display(description="Status", ordering="status")
+    def status_now(self, booking):
+        return booking.get_status_display() if booking.current_status == booking.status else "Expired"
+
     @admin.display(description="Seats")
     def seat_count(self, booking):
         return len(booking.tickets.all())
@@ -49,7 +71,7 @@ class BookingAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tickets")
 
-    @admin.action(description="Cancel selected bookings (frees their seats)")
+    @admin.action(description="Cancel selected bookings and holds (frees their seats)")
     def cancel_selected(self, request, queryset):
         cancelled, refused = 0, []
         for booking in queryset:

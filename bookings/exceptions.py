@@ -24,3 +24,20 @@ class ShowNotFound(DomainError):
     status_code = 404
     code = "not_found"
     message = "No such show."
+
+
+class HoldLimitReached(DomainError):
+    code = "hold_limit"
+    message = "You may hold at most 10 seats of one show at once; confirm or cancel a hold first."
+
+
+class HoldExpired(DomainError):
+    status_code = 409
+    code = "hold_expired"
+    message = "This hold has expired and its seats were released; hold them again."
+
+
+class BookingCancelled(DomainError):
+    status_code = 409
+    code = "booking_cancelled"
+    message = "This booking was cancelled."

@@ -1,4 +1,4 @@
-"""Idempotency-Key for booking: a retried request gets the first answer again and never books twice.
+"""Idempotency-Key for booking and holding: a retried request gets the first answer again and never books twice.
 
 The key's row is inserted before the booking and filled with the answer in the same transaction, so
 a booking and its recorded answer commit together or not at all. A concurrent retry with the same key
@@ -45,13 +45,14 @@ def key_from(request):
     return key
 
 
-def fingerprint(show_id, raw_body):
-    """Identifies a request: the show and the body compared as JSON values (key order, spacing ignored)."""
+def fingerprint(operation, show_id, raw_body):
+    """Identifies a request: what it does (book, hold), the show, and the body compared as JSON values
+    (key order, spacing ignored)."""
     try:
         body = json.dumps(json.loads(raw_body), sort_keys=True, separators=(",", ":"))
     except ValueError:
         body = raw_body.hex()
-    return hashlib.sha256(f"{show_id}\n{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{operation}\n{show_id}\n{body}".encode()).hexdigest()
 
 
 def answer_once(*, user, key, request_fingerprint, respond):

@@ -1,4 +1,4 @@
-"""Bookings: one user's purchase of one or more seats of one show; each seat is a ticket."""
+"""Bookings: one user's purchase (or hold) of one or more seats of one show; each seat is a ticket."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,8 +9,10 @@ from movies.models import Show
 
 class Booking(models.Model):
     class Status(models.TextChoices):
+        HELD = "HELD", "Held"
         CONFIRMED = "CONFIRMED", "Confirmed"
         CANCELLED = "CANCELLED", "Cancelled"
+        EXPIRED = "EXPIRED", "Expired"
 
     # Bookings are history: users and shows that have them are not deleted.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
@@ -19,18 +21,25 @@ class Booking(models.Model):
     total_price = models.DecimalField(max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When a hold dies unless confirmed; kept once confirmed, cancelled or expired (null: never a hold).
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["CONFIRMED", "CANCELLED"]), name="bookings_booking_status_valid"
+                condition=Q(status__in=["HELD", "CONFIRMED", "CANCELLED", "EXPIRED"]),
+                name="bookings_booking_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status="CONFIRMED", cancelled_at__isnull=True)
-                | Q(status="CANCELLED", cancelled_at__isnull=False),
+                condition=Q(status="CANCELLED", cancelled_at__isnull=False)
+                | (~Q(status="CANCELLED") & Q(cancelled_at__isnull=True)),
                 name="bookings_booking_cancelled_at_iff_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["HELD", "EXPIRED"]) | Q(expires_at__isnull=False),
+                name="bookings_booking_hold_has_expiry",
             ),
             models.CheckConstraint(condition=Q(total_price__gte=0), name="bookings_booking_total_price_not_negative"),
         ]
@@ -38,9 +47,15 @@ class Booking(models.Model):
     def __str__(self):
         return f"Booking {self.pk} ({self.status}) by {self.user} for {self.show}"
 
+    def status_at(self, now):
+        """The status as clients see it: a hold past its `expires_at` is EXPIRED, whether or not it was released."""
+        if self.status == self.Status.HELD and self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.status
+
     @property
-    def is_cancelled(self):
-        return self.status == self.Status.CANCELLED
+    def current_status(self):
+        return self.status_at(timezone.now())
 
 
 class Ticket(models.Model):
@@ -49,6 +64,8 @@ class Ticket(models.Model):
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="tickets")
     seat_number = models.PositiveSmallIntegerField()
     is_active = models.BooleanField(default=True)
+    # The hold's deadline, denormalised so availability reads stay on this table; null once sold.
+    held_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["seat_number"]

@@ -1,5 +1,5 @@
 """Booking reads, each a constant number of queries however many bookings and seats."""
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket
@@ -18,11 +18,21 @@ def visible_bookings(*, user):
     return bookings if user.is_staff else bookings.filter(user=user)
 
 
+def with_status(status, now):
+    """Bookings whose status as clients see it (`Booking.status_at`) is `status`: a dead hold is EXPIRED."""
+    dead_hold = Q(status=Booking.Status.HELD, expires_at__lte=now)
+    if status == Booking.Status.HELD:
+        return Q(status=status) & ~dead_hold
+    if status == Booking.Status.EXPIRED:
+        return Q(status=status) | dead_hold
+    return Q(status=status)
+
+
 def user_bookings(*, user, status=None, upcoming=None):
     """A user's own bookings, newest first; `upcoming` True/False keeps shows not yet started/started."""
     bookings = bookings_with_details().filter(user=user)
     if status is not None:
-        bookings = bookings.filter(status=status)
+        bookings = bookings.filter(with_status(status, timezone.now()))
     if upcoming is True:
         bookings = bookings.filter(show__starts_at__gt=timezone.now())
     elif upcoming is False:

@@ -78,13 +78,20 @@ class BookingSerializer(serializers.ModelSerializer):
 
     show = BookedShowSerializer()
     seats = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
     created_at = UTCDateTimeField()
+    expires_at = UTCDateTimeField(allow_null=True, help_text="When a hold ends unless confirmed; null if never a hold")
     cancelled_at = UTCDateTimeField(allow_null=True)
 
     class Meta:
         model = Booking
-        fields = ["id", "show", "seats", "status", "total_price", "created_at", "cancelled_at"]
+        fields = ["id", "show", "seats", "status", "total_price", "created_at", "expires_at", "cancelled_at"]
         read_only_fields = fields
+
+    @swagger_serializer_method(serializer_or_field=serializers.ChoiceField(
+        choices=Booking.Status.values, help_text="A hold past its expires_at reads EXPIRED"))
+    def get_status(self, booking):
+        return booking.current_status
 
     @swagger_serializer_method(serializer_or_field=BookedSeatSerializer(many=True))
     def get_seats(self, booking):

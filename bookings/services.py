@@ -1,107 +1,224 @@
-"""The one place that books and cancels seats.
+"""The one place that books, holds, confirms and cancels seats.
 
-A seat is never sold twice: each booking runs in one transaction that first locks the show's row
-(`select_for_update`), re-checks the requested seats inside that lock, and writes; bookings of one
-show therefore queue behind each other while other shows book in parallel. A partial unique
+A seat is never sold twice: every write to a show's tickets runs in one transaction that first locks the
+show's row (`select_for_update`), re-checks the requested seats inside that lock, and writes; writes to
+one show therefore queue behind each other while other shows book in parallel. A partial unique
 constraint (one live ticket per seat of a show) is the last guard. On SQLite, which has no row locks,
 every write transaction opens with BEGIN IMMEDIATE (see settings), which serialises writers the same way.
+
+A seat is never lost to a hold that nobody confirmed: a hold's tickets are live rows like sold ones, and
+the constraint cannot see time, so a locked write that meets a dead hold (past `expires_at`) on a requested
+seat releases the show's dead holds before it takes the seats. Reads never wait for that: they count a
+held seat as taken only while its hold lives (`live_ticket_condition`).
 """
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings.exceptions import InvalidSeats, SeatUnavailable, ShowNotFound, ShowStarted
+from bookings.exceptions import (
+    BookingCancelled,
+    HoldExpired,
+    HoldLimitReached,
+    InvalidSeats,
+    SeatUnavailable,
+    ShowNotFound,
+    ShowStarted,
+)
 from bookings.models import Booking, Ticket
 from core.db import run_with_retries
-from movies.models import Show
+from movies.models import Show, live_ticket_condition
 from movies.seating import seat_label
 
 MAX_SEATS_PER_BOOKING = 10
+# Across all of one user's live holds of one show; seats they confirmed do not count.
+MAX_HELD_SEATS_PER_SHOW = 10
 
 
 def book_seats(*, user, show_id, seat_numbers):
     """Book `seat_numbers` (distinct integers) of a show for `user`, all or nothing.
 
-    Returns the confirmed Booking. Raises InvalidSeats (a seat that does not exist, none, duplicates
+    Returns the CONFIRMED Booking. Raises InvalidSeats (a seat that does not exist, none, duplicates
     or more than MAX_SEATS_PER_BOOKING), ShowNotFound, ShowStarted, SeatUnavailable (naming the
     taken seats; nothing is booked), or ServiceUnavailable when the database stays busy.
     """
+    return _take_seats(user=user, show_id=show_id, seat_numbers=seat_numbers, hold=False)
+
+
+def hold_seats(*, user, show_id, seat_numbers):
+    """Hold `seat_numbers` of a show for `user` for HOLD_SECONDS, all or nothing, until confirmed.
+
+    Returns the HELD Booking with its `expires_at`. Raises what `book_seats` raises, and HoldLimitReached
+    when the user's live holds of this show would pass MAX_HELD_SEATS_PER_SHOW seats.
+    """
+    return _take_seats(user=user, show_id=show_id, seat_numbers=seat_numbers, hold=True)
+
+
+def confirm_booking(*, booking):
+    """Turn a live hold into a CONFIRMED booking; confirming a confirmed booking returns it unchanged.
+
+    Raises BookingCancelled, HoldExpired (past its `expires_at`, released or not), or ShowStarted.
+    """
+    def confirm(show, now):
+        # One conditional update decides: only a hold still alive becomes CONFIRMED, whatever ran before.
+        live_hold = Booking.objects.filter(pk=booking.pk, status=Booking.Status.HELD, expires_at__gt=now)
+        if show.starts_at > now and live_hold.update(status=Booking.Status.CONFIRMED):
+            Ticket.objects.filter(booking_id=booking.pk).update(held_until=None)
+            booking.status = Booking.Status.CONFIRMED
+            return booking
+        current = Booking.objects.get(pk=booking.pk)
+        status = current.status_at(now)
+        if status == Booking.Status.CONFIRMED:
+            return current
+        if status == Booking.Status.CANCELLED:
+            raise BookingCancelled()
+        if status == Booking.Status.EXPIRED:
+            raise HoldExpired()
+        raise ShowStarted()
+
+    return _with_show_locked(booking.show_id, confirm)
+
+
+def cancel_booking(*, booking):
+    """Cancel a booking or a hold: its seats are free at once; the booking stays, CANCELLED, as history.
+
+    Idempotent: cancelling a cancelled booking returns it unchanged, and so does cancelling a hold that
+    has expired (it stays EXPIRED). Raises ShowStarted once the show has started.
+    """
+    def cancel(show, now):
+        current = Booking.objects.get(pk=booking.pk)
+        if current.status_at(now) in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
+            return current
+        if show.starts_at <= now:
+            raise ShowStarted("This show has already started; its bookings can no longer be cancelled.")
+        current.status = Booking.Status.CANCELLED
+        current.cancelled_at = now
+        current.save(update_fields=["status", "cancelled_at"])
+        current.tickets.update(is_active=False)
+        return current
+
+    return _with_show_locked(booking.show_id, cancel)
+
+
+def release_expired_holds(*, show_id):
+    """Record the show's dead holds as EXPIRED and free their seats; returns how many it released.
+
+    Nothing depends on it having run (reads and locked writes treat a dead hold as gone): it tidies the
+    rows for a cron job (`manage.py expire_holds`).
+    """
+    return _with_show_locked(show_id, lambda show, now: _release_expired_holds(show, now))
+
+
+def shows_with_expired_holds():
+    """Ids of the shows that have holds past their `expires_at` still recorded as HELD."""
+    return list(
+        Booking.objects.filter(status=Booking.Status.HELD, expires_at__lte=timezone.now())
+        .order_by("show_id").values_list("show_id", flat=True).distinct()
+    )
+
+
+def _take_seats(*, user, show_id, seat_numbers, hold):
     seat_numbers = sorted(seat_numbers)
     if not 1 <= len(seat_numbers) <= MAX_SEATS_PER_BOOKING or len(set(seat_numbers)) != len(seat_numbers):
         raise InvalidSeats(f"Book between 1 and {MAX_SEATS_PER_BOOKING} distinct seats.")
-    # In a rush most requests ask for seats already sold: refuse those without queueing for the show's
+    # In a rush most requests ask for seats already taken: refuse those without queueing for the show's
     # lock. This read decides nothing else; the check that guards the sale is the one inside the lock.
-    sold = _sold_before_locking(show_id, seat_numbers)
-    if sold:
-        raise SeatUnavailable(seats=sold)
+    taken = _taken_before_locking(show_id, seat_numbers)
+    if taken:
+        raise SeatUnavailable(seats=taken)
+
+    def take(show, now):
+        if seat_numbers[-1] > show.total_seats or seat_numbers[0] < 1:
+            raise InvalidSeats(f"This show's seats are numbered 1 to {show.total_seats}.")
+        if show.starts_at <= now:
+            raise ShowStarted()
+        taken = _taken_releasing_dead_holds(show, seat_numbers, now)
+        if taken:
+            raise SeatUnavailable(seats=_labels(show, taken))
+        if hold and _seats_held_by(user, show, now) + len(seat_numbers) > MAX_HELD_SEATS_PER_SHOW:
+            raise HoldLimitReached()
+        held_until = now + timedelta(seconds=settings.HOLD_SECONDS) if hold else None
+        booking = Booking.objects.create(
+            user=user, show=show, total_price=show.price * len(seat_numbers), created_at=now,
+            status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, expires_at=held_until,
+        )
+        Ticket.objects.bulk_create(
+            Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until) for seat in seat_numbers
+        )
+        return booking
+
     try:
-        return run_with_retries(lambda: _book_in_transaction(user, show_id, seat_numbers))
+        return _with_show_locked(show_id, take)
     except IntegrityError:
-        # Only the live-ticket constraint can refuse these rows: a seat was sold under us.
+        # Only the live-ticket constraint can refuse these rows: a seat was taken under us.
         show = Show.objects.select_related("screen").get(pk=show_id)
         raise SeatUnavailable(seats=_taken_labels(show, seat_numbers) or _labels(show, seat_numbers)) from None
 
 
-def _book_in_transaction(user, show_id, seat_numbers):
-    with transaction.atomic():
-        try:
-            show = Show.objects.select_for_update(of=("self",)).select_related("screen", "movie").get(pk=show_id)
-        except Show.DoesNotExist:
-            raise ShowNotFound() from None
-        if seat_numbers[-1] > show.total_seats or seat_numbers[0] < 1:
-            raise InvalidSeats(f"This show's seats are numbered 1 to {show.total_seats}.")
-        if show.starts_at <= timezone.now():
-            raise ShowStarted()
-        taken = _taken_labels(show, seat_numbers)
-        if taken:
-            raise SeatUnavailable(seats=taken)
-        booking = Booking.objects.create(user=user, show=show, total_price=show.price * len(seat_numbers))
-        Ticket.objects.bulk_create(Ticket(booking=booking, show=show, seat_number=seat) for seat in seat_numbers)
-    return booking
+def _with_show_locked(show_id, work):
+    """Run `work(show, now)` in one transaction that holds the show's row lock.
 
-
-def cancel_booking(*, booking):
-    """Cancel a booking: its seats are free at once; the booking stays, CANCELLED, as history.
-
-    Idempotent: cancelling a cancelled booking returns it unchanged. Raises ShowStarted once the
-    show has started. Locks the show's row like booking does, so a cancel and a booking of the
-    same seat are ordered.
+    Every write to a show's tickets goes through here, so they are ordered. Transient database errors
+    are retried (core.db).
     """
-    def cancel_in_transaction():
+    def locked():
         with transaction.atomic():
-            show = Show.objects.select_for_update().get(pk=booking.show_id)
-            current = Booking.objects.get(pk=booking.pk)
-            if current.is_cancelled:
-                return current
-            if show.starts_at <= timezone.now():
-                raise ShowStarted("This show has already started; its bookings can no longer be cancelled.")
-            current.status = Booking.Status.CANCELLED
-            current.cancelled_at = timezone.now()
-            current.save(update_fields=["status", "cancelled_at"])
-            current.tickets.update(is_active=False)
-        return current
+            try:
+                show = Show.objects.select_for_update(of=("self",)).select_related("screen", "movie").get(pk=show_id)
+            except Show.DoesNotExist:
+                raise ShowNotFound() from None
+            return work(show, timezone.now())
 
-    return run_with_retries(cancel_in_transaction)
+    return run_with_retries(locked)
 
 
-def _sold_before_locking(show_id, seat_numbers):
-    """Labels of the requested seats already sold, read without a lock; [] leaves every answer to the lock.
+def _taken_releasing_dead_holds(show, seat_numbers, now):
+    """Under the show's lock: the requested seats that are sold or held by a live hold.
+
+    When a dead hold still has an active ticket on one of them, the show's dead holds are released first,
+    so the new tickets never meet the live-ticket constraint over a seat nobody holds any more.
+    """
+    active = Ticket.objects.filter(show=show, is_active=True, seat_number__in=seat_numbers)
+    held_until_by_seat = dict(active.values_list("seat_number", "held_until"))
+    if any(held_until is not None and held_until <= now for held_until in held_until_by_seat.values()):
+        _release_expired_holds(show, now)
+    return sorted(seat for seat, held_until in held_until_by_seat.items() if held_until is None or held_until > now)
+
+
+def _release_expired_holds(show, now):
+    """Under the show's lock: mark its dead holds EXPIRED and deactivate their tickets."""
+    released = Booking.objects.filter(show=show, status=Booking.Status.HELD, expires_at__lte=now).update(
+        status=Booking.Status.EXPIRED
+    )
+    if released:
+        Ticket.objects.filter(show=show, is_active=True, held_until__lte=now).update(is_active=False)
+    return released
+
+
+def _seats_held_by(user, show, now):
+    return Ticket.objects.filter(show=show, booking__user=user, is_active=True, held_until__gt=now).count()
+
+
+def _taken_before_locking(show_id, seat_numbers):
+    """Labels of the requested seats already taken, read without a lock; [] leaves every answer to the lock.
 
     When the show has started or a seat is past its capacity, the transaction gives that answer instead.
     """
-    sold = list(
-        Ticket.objects.filter(show_id=show_id, is_active=True, seat_number__in=seat_numbers)
+    taken = list(
+        Ticket.objects.filter(live_ticket_condition(timezone.now()), show_id=show_id, seat_number__in=seat_numbers)
         .values_list("seat_number", "show__starts_at", "show__screen__rows", "show__screen__seats_per_row")
     )
-    if not sold:
+    if not taken:
         return []
-    _, starts_at, rows, seats_per_row = sold[0]
+    _, starts_at, rows, seats_per_row = taken[0]
     if starts_at <= timezone.now() or seat_numbers[-1] > rows * seats_per_row:
         return []
-    return [seat_label(number, seats_per_row) for number in sorted(number for number, *_ in sold)]
+    return [seat_label(number, seats_per_row) for number in sorted(number for number, *_ in taken)]
 
 
 def _taken_labels(show, seat_numbers):
-    taken = Ticket.objects.filter(show=show, is_active=True, seat_number__in=seat_numbers)
+    taken = Ticket.objects.filter(live_ticket_condition(timezone.now()), show=show, seat_number__in=seat_numbers)
     return _labels(show, sorted(taken.values_list("seat_number", flat=True)))
 
 

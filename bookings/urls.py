@@ -9,6 +9,7 @@ router.register("bookings", views.BookingViewSet, basename="booking")
 urlpatterns = [
     # Under shows in the URL space, but booking is this app's business (movies never imports bookings).
     path("shows/<int:pk>/book/", views.BookShowView.as_view(), name="show-book"),
+    path("shows/<int:pk>/hold/", views.HoldShowView.as_view(), name="show-hold"),
     path("my-bookings/", views.MyBookingsView.as_view(), name="my-bookings"),
     *router.urls,
 ]

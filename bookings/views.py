@@ -1,4 +1,4 @@
-"""Book seats, list and read your bookings, cancel them."""
+"""Book or hold seats, list and read your bookings, confirm holds, cancel."""
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -48,13 +48,45 @@ SEAT_UNAVAILABLE = openapi.Response(
 )
 
 
-class BookShowView(APIView):
+class TakeSeatsView(APIView):
+    """Book or hold seats of a show: the same body, checks and answers. Subclasses name the `operation`
+    (for Idempotency-Key fingerprints) and its service, `take_seats`."""
+
     permission_classes = [IsAuthenticated]
     throttle_classes = [BookingRateThrottle]
 
+    def post(self, request, pk):
+        key = idempotency.key_from(request)
+        if key is None:
+            return self.take(request, pk)
+        return idempotency.answer_once(
+            user=request.user, key=key, respond=lambda: self.answer(request, pk),
+            request_fingerprint=idempotency.fingerprint(self.operation, pk, request.body),
+        )
+
+    def answer(self, request, pk):
+        """The answer, with errors rendered as the API gives them, so that they can be recorded."""
+        try:
+            return self.take(request, pk)
+        except Exception as error:  # noqa: BLE001 - handle_exception re-raises what it cannot answer
+            return self.handle_exception(error)
+
+    def take(self, request, pk):
+        show = generics.get_object_or_404(Show.objects.select_related("screen"), pk=pk)
+        seats = BookingRequestSerializer(data=request.data, context={"screen": show.screen})
+        seats.is_valid(raise_exception=True)
+        booking = self.take_seats(user=request.user, show_id=show.pk,
+                                  seat_numbers=seats.validated_data["seat_numbers"])
+        return Response(BookingSerializer(selectors.bookings_with_details().get(pk=booking.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class BookShowView(TakeSeatsView):
+    operation = "book"
+
     @swagger_auto_schema(
         operation_id="shows_book",
-        operation_description="Book one or several seats of a show, all or nothing.",
+        operation_description="Book one or several seats of a show, all or nothing. The booking is CONFIRMED.",
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer, 400: error_response("Invalid seats, or the show has started "
@@ -62,29 +94,33 @@ class BookShowView(APIView):
                    409: SEAT_UNAVAILABLE},
     )
     def post(self, request, pk):
-        key = idempotency.key_from(request)
-        if key is None:
-            return self.book(request, pk)
-        return idempotency.answer_once(
-            user=request.user, key=key, request_fingerprint=idempotency.fingerprint(pk, request.body),
-            respond=lambda: self.answer(request, pk),
-        )
+        return super().post(request, pk)
 
-    def answer(self, request, pk):
-        """The booking's answer, with errors rendered as the API gives them, so that they can be recorded."""
-        try:
-            return self.book(request, pk)
-        except Exception as error:  # noqa: BLE001 - handle_exception re-raises what it cannot answer
-            return self.handle_exception(error)
+    def take_seats(self, **seats):
+        return services.book_seats(**seats)
 
-    def book(self, request, pk):
-        show = generics.get_object_or_404(Show.objects.select_related("screen"), pk=pk)
-        seats = BookingRequestSerializer(data=request.data, context={"screen": show.screen})
-        seats.is_valid(raise_exception=True)
-        booking = services.book_seats(user=request.user, show_id=show.pk,
-                                      seat_numbers=seats.validated_data["seat_numbers"])
-        return Response(BookingSerializer(selectors.bookings_with_details().get(pk=booking.pk)).data,
-                        status=status.HTTP_201_CREATED)
+
+class HoldShowView(TakeSeatsView):
+    operation = "hold"
+
+    @swagger_auto_schema(
+        operation_id="shows_hold",
+        operation_description="Hold one or several seats of a show, all or nothing, while the buyer pays. The "
+                              "booking is HELD until its `expires_at` (HOLD_SECONDS from now); confirm it with "
+                              "`POST /api/bookings/{id}/confirm/` before then, or its seats are free again. "
+                              "A user holds at most 10 seats of one show at once.",
+        request_body=BOOK_BODY,
+        manual_parameters=[IDEMPOTENCY_KEY],
+        responses={201: BookingSerializer,
+                   400: error_response("Invalid seats, the show has started (`code: show_started`), or more than "
+                                       "10 seats held in this show (`code: hold_limit`)"),
+                   409: SEAT_UNAVAILABLE},
+    )
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def take_seats(self, **seats):
+        return services.hold_seats(**seats)
 
 
 class MyBookingsView(generics.ListAPIView):
@@ -105,7 +141,7 @@ class MyBookingsView(generics.ListAPIView):
 
 
 class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """One booking: its owner (or staff) reads it; only its owner cancels it."""
+    """One booking: its owner (or staff) reads it; only its owner confirms or cancels it."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = BookingSerializer
@@ -124,9 +160,29 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancel your booking; its seats are free at once. Cancelling again answers the same booking."""
-        booking = self.get_object()
-        if booking.user_id != request.user.pk:
-            raise PermissionDenied("Only the booking's owner can cancel it; staff cancel in the admin.")
+        """Cancel your booking or hold; its seats are free at once. Cancelling again answers the same booking,
+        and so does cancelling an expired hold (still EXPIRED)."""
+        booking = self.owned_booking("cancel it; staff cancel in the admin")
         services.cancel_booking(booking=booking)
         return Response(BookingSerializer(self.get_queryset().get(pk=booking.pk)).data)
+
+    @swagger_auto_schema(
+        request_body=no_body,
+        responses={200: BookingSerializer, 400: error_response("The show has started (`code: show_started`)"),
+                   403: error_response("Staff may read another's booking but not confirm it"),
+                   409: error_response("The hold has expired (`code: hold_expired`) or the booking was cancelled "
+                                       "(`code: booking_cancelled`)")},
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Confirm your hold before its `expires_at`: the booking becomes CONFIRMED. Confirming a confirmed
+        booking again answers the same booking."""
+        booking = self.owned_booking("confirm it")
+        services.confirm_booking(booking=booking)
+        return Response(BookingSerializer(self.get_queryset().get(pk=booking.pk)).data)
+
+    def owned_booking(self, what_only_the_owner_may_do):
+        booking = self.get_object()
+        if booking.user_id != self.request.user.pk:
+            raise PermissionDenied(f"Only the booking's owner can {what_only_the_owner_may_do}.")
+        return booking

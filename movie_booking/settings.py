@@ -165,6 +165,11 @@ else:
         }
     }
 
+# Seconds a hold keeps its seats for the buyer before they are free again (clients count down to `expires_at`).
+HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
+if HOLD_SECONDS < 1:
+    raise ImproperlyConfigured(f"HOLD_SECONDS must be at least 1, not {HOLD_SECONDS}.")
+
 # Requests are small JSON documents; a bigger body is refused (413) before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024)
 

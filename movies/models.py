@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 MAX_DURATION_MINUTES = 1440
 MAX_ROWS = 52
@@ -65,15 +66,27 @@ class Screen(models.Model):
         return self.rows * self.seats_per_row
 
 
+def live_ticket_condition(now, prefix=""):
+    """Tickets (bookings' model, reached here through a show's `tickets`) that take their seat at `now`:
+    active, and either sold or held by a hold still alive.
+
+    A dead hold's tickets stay active until the show's next locked write releases them, so every read of
+    availability goes through this condition rather than `is_active` alone.
+    """
+    return Q(**{f"{prefix}is_active": True}) & (
+        Q(**{f"{prefix}held_until__isnull": True}) | Q(**{f"{prefix}held_until__gt": now})
+    )
+
+
 class ShowQuerySet(models.QuerySet):
     def with_availability(self):
-        """Each show with `sold_seats` (its live tickets), counted in the same query.
+        """Each show with `sold_seats` (its tickets sold or held by a live hold), counted in the same query.
 
         A correlated subquery, not a join with GROUP BY: each count reads the live-ticket index of one
         show, and a paginator's COUNT(*) of the shows leaves it out.
         """
         tickets = self.model._meta.get_field("tickets").related_model  # bookings' Ticket, without importing it
-        live = tickets.objects.filter(show=OuterRef("pk"), is_active=True).order_by()
+        live = tickets.objects.filter(live_ticket_condition(timezone.now()), show=OuterRef("pk")).order_by()
         return self.select_related("movie", "screen").annotate(
             sold_seats=Coalesce(Subquery(live.values("show").annotate(n=Count("pk")).values("n")), 0)
         )

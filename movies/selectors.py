@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from movies.models import Show
+from movies.models import Show, live_ticket_condition
 from movies.seating import row_letters
 
 
@@ -33,9 +33,10 @@ def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, 
 
 
 def seat_map(show):
-    """The seat map of a show: every seat, row by row, with whether it can still be booked."""
+    """The seat map of a show: every seat, row by row, with whether it can still be booked (neither sold
+    nor held by a live hold)."""
     screen = show.screen
-    taken = set(show.tickets.filter(is_active=True).values_list("seat_number", flat=True))
+    taken = set(show.tickets.filter(live_ticket_condition(timezone.now())).values_list("seat_number", flat=True))
     rows = []
     for row in range(screen.rows):
         letters = row_letters(row)

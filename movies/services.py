@@ -5,9 +5,10 @@ checks run again inside that lock. The `check_*` functions run the same checks w
 forms that want to show the error before saving.
 """
 from django.db import transaction
+from django.utils import timezone
 
 from movies.exceptions import ScreenHasBookings, ShowHasBookings, ShowOverlap
-from movies.models import Movie, Screen, Show, overlap_message
+from movies.models import Movie, Screen, Show, live_ticket_condition, overlap_message
 
 
 def check_show(show):
@@ -15,7 +16,7 @@ def check_show(show):
     if show.pk:
         original = Show.objects.get(pk=show.pk)
         moved = (original.screen_id, original.starts_at) != (show.screen_id, show.starts_at)
-        if moved and original.tickets.filter(is_active=True).exists():
+        if moved and original.tickets.filter(live_ticket_condition(timezone.now())).exists():
             raise ShowHasBookings()
     conflicts = Show.objects.overlapping(
         screen_id=show.screen_id, starts_at=show.starts_at, ends_at=show.ends_at, exclude_pk=show.pk
@@ -65,7 +66,8 @@ def check_screen(screen):
         return
     original = Screen.objects.get(pk=screen.pk)
     resized = (original.rows, original.seats_per_row) != (screen.rows, screen.seats_per_row)
-    if resized and Show.objects.filter(screen=screen, tickets__is_active=True).exists():
+    live = live_ticket_condition(timezone.now(), prefix="tickets__")
+    if resized and Show.objects.filter(live, screen=screen).exists():
         raise ScreenHasBookings()
 
 

@@ -45,6 +45,7 @@ class TestBook:
             "status": "CONFIRMED",
             "total_price": "9.50",
             "created_at": body["created_at"],
+            "expires_at": None,
             "cancelled_at": None,
         }
         assert booking.user == user

@@ -5,12 +5,13 @@ show lock (or SQLite's BEGIN IMMEDIATE) and the live-ticket constraint are taken
 """
 import random
 import threading
+import time
 
 import pytest
 from django.db import connection
 
 from bookings import services
-from bookings.exceptions import SeatUnavailable
+from bookings.exceptions import HoldExpired, SeatUnavailable
 from bookings.models import Booking, Ticket
 from conftest import bearer_client
 from movies.tests.factories import ScreenFactory, ShowFactory
@@ -129,3 +130,72 @@ def test_concurrent_retries_with_one_key_book_once_and_get_one_answer():
     assert len({response.content for response in responses}) == 1
     assert Booking.objects.count() == 1
     assert sorted(live_seat_numbers(show)) == [3, 4]
+
+
+def test_holds_bookings_confirms_and_expiry_racing_never_sell_twice_nor_lose_a_seat(settings):
+    settings.HOLD_SECONDS = 0.3  # real expiry during the race; the hold limit never binds with 1-3 seats
+    show = ShowFactory(screen=ScreenFactory(rows=4, seats_per_row=5))  # 20 seats
+    buyers = UserFactory.create_batch(48)
+    plans = [random.Random(index) for index in range(48)]
+    wishes = [plan.sample(range(1, 21), plan.randint(1, 3)) for plan in plans]
+    pauses = [plan.uniform(0, 0.6) for plan in plans]  # before confirming: about half the holds die first
+
+    def act(index):
+        kind = index % 3
+        if kind == 0:
+            return services.book_seats(user=buyers[index], show_id=show.id, seat_numbers=wishes[index])
+        held = services.hold_seats(user=buyers[index], show_id=show.id, seat_numbers=wishes[index])
+        if kind == 2:
+            return held  # abandoned
+        time.sleep(pauses[index])
+        return services.confirm_booking(booking=held)
+
+    outcomes = run_at_once(48, act)
+
+    assert all(isinstance(outcome, Booking | SeatUnavailable | HoldExpired) for outcome in outcomes), outcomes
+    confirmed = Booking.objects.filter(status=Booking.Status.CONFIRMED).prefetch_related("tickets")
+    confirmed_seats = []
+    for booking in confirmed:
+        tickets = booking.tickets.all()
+        # No confirmed booking lost a seat: every ticket is live, sold (not held), and it has all it asked for.
+        assert {(ticket.is_active, ticket.held_until) for ticket in tickets} == {(True, None)}, booking
+        confirmed_seats += [ticket.seat_number for ticket in tickets]
+        assert sorted(ticket.seat_number for ticket in tickets) == sorted(wishes[buyers.index(booking.user)])
+    assert len(confirmed_seats) == len(set(confirmed_seats)), "a seat was sold twice"
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, Booking) and outcome.status == Booking.Status.CONFIRMED:
+            assert Booking.objects.get(pk=outcome.pk).status == Booking.Status.CONFIRMED, index
+
+    time.sleep(settings.HOLD_SECONDS)  # every hold still held is now dead
+    free = sorted(set(range(1, 21)) - set(confirmed_seats))
+    seat_map = bearer_client(buyers[0]).get(f"/api/shows/{show.id}/seats/").json()
+    assert seat_map["available_seats"] == len(free)
+    # No seat stays taken by a dead hold: every seat not sold can be bought now, with nothing run in between.
+    late_buyer = UserFactory()
+    for start in range(0, len(free), 10):
+        services.book_seats(user=late_buyer, show_id=show.id, seat_numbers=free[start:start + 10])
+    assert sorted(live_seat_numbers(show)) == list(range(1, 21))
+
+
+def test_one_hold_confirmed_while_rivals_book_its_seat_at_the_deadline(settings):
+    settings.HOLD_SECONDS = 0.2
+    for _ in range(5):
+        show = ShowFactory()
+        owner, *rivals = UserFactory.create_batch(9)
+        held = services.hold_seats(user=owner, show_id=show.id, seat_numbers=[1])
+
+        def act(index, held=held, show=show, rivals=rivals):
+            time.sleep(0.15 + index * 0.01)  # straddle the deadline
+            if index == 0:
+                return services.confirm_booking(booking=held)
+            return services.book_seats(user=rivals[index - 1], show_id=show.id, seat_numbers=[1])
+
+        outcomes = run_at_once(9, act)
+
+        winners = [outcome for outcome in outcomes if isinstance(outcome, Booking)]
+        assert len(winners) == 1, outcomes
+        assert all(isinstance(outcome, SeatUnavailable | HoldExpired) for outcome in outcomes if outcome not in winners)
+        assert live_seat_numbers(show) == [1]
+        winner = Booking.objects.get(pk=winners[0].pk)
+        assert winner.status == Booking.Status.CONFIRMED
+        assert winner.tickets.get().is_active

@@ -67,7 +67,7 @@ def test_taken_seats_are_named_and_nothing_is_booked(show):
 def test_seats_already_sold_are_refused_without_taking_the_lock(show):
     booking_with_seats(show, [2])
 
-    with mock.patch("bookings.services._book_in_transaction") as locked, pytest.raises(SeatUnavailable) as refused:
+    with mock.patch("bookings.services._with_show_locked") as locked, pytest.raises(SeatUnavailable) as refused:
         services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1, 2])
 
     assert refused.value.extra == {"seats": ["A2"]}
@@ -77,7 +77,7 @@ def test_seats_already_sold_are_refused_without_taking_the_lock(show):
 def test_the_check_inside_the_lock_decides_when_the_early_read_missed_a_sale(show):
     booking_with_seats(show, [5])
 
-    with mock.patch("bookings.services._sold_before_locking", return_value=[]), \
+    with mock.patch("bookings.services._taken_before_locking", return_value=[]), \
             pytest.raises(SeatUnavailable) as refused:
         services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[5, 6])
 
@@ -89,8 +89,8 @@ def test_the_database_constraint_is_the_last_guard(show):
     # Pretend the re-check inside the lock missed a sale: the unique constraint still refuses it.
     booking_with_seats(show, [4])
 
-    with mock.patch("bookings.services._sold_before_locking", return_value=[]), \
-            mock.patch("bookings.services._taken_labels", side_effect=[[], ["A4"]]), \
+    with mock.patch("bookings.services._taken_before_locking", return_value=[]), \
+            mock.patch("bookings.services._taken_releasing_dead_holds", return_value=[]), \
             pytest.raises(SeatUnavailable) as refused:
         services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[3, 4])
 
