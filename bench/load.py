@@ -1,7 +1,9 @@
 """The load generator: many HTTP clients in one asyncio process (one core at most, so the server keeps the rest).
 
-Three scenarios:
+Four scenarios:
 - `flash_sale`: many buyers, each asking for 1-4 random seats of one show until it is sold out.
+- `hold_sale`: the same, in two steps: hold, then confirm; a share of the holds is abandoned, and their seats
+  must come back (when the hold expires) and be sold again before the show is sold out.
 - `hammer`: many buyers asking for the same single seat at the same instant.
 - `read_load`: a fixed number of clients looping GETs on one URL for a fixed time (used where wrk is absent).
 
@@ -141,6 +143,106 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
         "server_errors": sum(n for status, n in statuses.items() if status >= 500),
         "client_errors": dict(errors),
         "seats_sold_by_responses": sold,
+        **latency_summary(latencies),
+    }
+
+
+async def hold_sale(base_url, *, show_id, tokens, seats, seats_per_row, abandon_share=0.25, time_limit=120.0,
+                    max_requests_per_client=600, seed=11):
+    """Sell one show out through holds: each buyer holds 1-4 seats it believes free, then confirms, or (with
+    probability `abandon_share`) walks away from the hold. Buyers stop when every seat is confirmed.
+
+    A buyer that sees nothing free waits a moment and reads the seat map again: abandoned holds give their
+    seats back when they expire (the server's HOLD_SECONDS), with nothing run in between.
+    """
+    hold_url = f"{base_url}/api/shows/{show_id}/hold/"
+    seat_map_url = f"{base_url}/api/shows/{show_id}/seats/"
+    statuses = Counter()
+    latencies = []
+    sold = []  # seat numbers named by every confirm that answered 200
+    abandoned = []  # seat numbers of the holds walked away from
+    errors = Counter()
+    last_sale = None
+    last_answer = None
+    start_gate = asyncio.Event()
+
+    async with new_session() as session:
+        async def post(url, headers, body=None):
+            nonlocal last_answer
+            sent = time.perf_counter()
+            async with session.post(url, json=body, headers=headers) as response:
+                answer = await response.json(content_type=None)
+            last_answer = time.perf_counter()
+            latencies.append(last_answer - sent)
+            statuses[f"{url.rsplit('/', 2)[-2]} {response.status}"] += 1
+            return response.status, answer
+
+        async def buyer(index, token):
+            nonlocal last_sale
+            rng = random.Random(seed * 100_003 + index)
+            headers = {"Authorization": f"Bearer {token}"}
+            believed_free = set(range(1, seats + 1))
+            await start_gate.wait()
+            for _ in range(max_requests_per_client):
+                if len(sold) >= seats:
+                    return
+                if time.perf_counter() - started > time_limit:
+                    errors["time limit"] += 1
+                    return
+                try:
+                    if not believed_free:
+                        await asyncio.sleep(0.1)
+                        async with session.get(seat_map_url) as response:
+                            seat_map = await response.json()
+                        believed_free = {seat["number"] for row in seat_map["rows"] for seat in row["seats"]
+                                         if seat["available"]}
+                        continue
+                    wanted = rng.sample(sorted(believed_free), min(rng.randint(1, 4), len(believed_free)))
+                    status, body = await post(hold_url, headers, {"seat_numbers": wanted})
+                    if status == 409:
+                        believed_free.difference_update(seat_number(label, seats_per_row) for label in body["seats"])
+                        continue
+                    if status != 201:
+                        await asyncio.sleep(0.05)  # a hold_limit 400 while this buyer's abandoned holds live
+                        continue
+                    believed_free.difference_update(wanted)
+                    if rng.random() < abandon_share:
+                        abandoned.extend(wanted)
+                        continue
+                    status, body = await post(f"{base_url}/api/bookings/{body['id']}/confirm/", headers)
+                    if status == 200:
+                        sold.extend(seat["number"] for seat in body["seats"])
+                        last_sale = time.perf_counter()
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    errors[type(error).__name__] += 1
+                    await asyncio.sleep(0.05)
+            errors["request limit"] += 1
+
+        tasks = [asyncio.create_task(buyer(i, token)) for i, token in enumerate(tokens)]
+        await asyncio.sleep(0.2)  # every buyer is waiting at the gate
+        started = time.perf_counter()
+        start_gate.set()
+        await asyncio.gather(*tasks)
+        finished = time.perf_counter()
+
+    requests = sum(statuses.values())
+    sell_out = (last_sale - started) if last_sale else None
+    answering = (last_answer - started) if last_answer else None
+    return {
+        "clients": len(tokens),
+        "sell_out_s": sell_out,
+        "all_clients_done_s": finished - started,
+        "booking_requests": requests,
+        "bookings": statuses["confirm 200"],
+        "bookings_per_s": statuses["confirm 200"] / sell_out if sell_out else 0.0,
+        "booking_requests_per_s": requests / answering if answering else 0.0,
+        "statuses": dict(sorted(statuses.items())),
+        "server_errors": sum(n for key, n in statuses.items() if int(key.split()[1]) >= 500),
+        "client_errors": dict(errors),
+        "seats_sold_by_responses": sold,
+        "abandoned_seats": len(abandoned),
+        "abandoned_distinct_seats": len(set(abandoned)),
+        "abandoned_seats_resold": len(set(abandoned) & set(sold)),
         **latency_summary(latencies),
     }
 

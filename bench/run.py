@@ -6,8 +6,8 @@
 For each database: a fresh database is migrated and seeded (bench/seed.py), then two gunicorn servers
 start with the same settings on loopback: the API (`movie_booking.wsgi`) and the bare-Django ceiling
 (`bench.ceiling`). The read path is measured with wrk (one thread) when it is installed, else with the
-asyncio client; the flash sale and the one-seat hammer with the asyncio client (bench/load.py), one
-process. The database is checked after every sale. Exits non-zero when a correctness check fails.
+asyncio client; the flash sale, the hold-then-confirm sale and the one-seat hammer with the asyncio client
+(bench/load.py), one process. The database is checked after every sale. Exits non-zero when a correctness check fails.
 """
 import argparse
 import asyncio
@@ -38,6 +38,8 @@ SELL_OUT_TARGET_S = 10.0
 READ_SHARE_TARGET = 0.50
 SEAT_MAP_P99_TARGET_MS = 50.0
 BOOKING_SHARE_TARGET = 0.30
+HOLD_SECONDS = 3
+ALL_SCENARIOS = "reads,flash,holds"
 
 
 def server_env(database_url, *, secret_key):
@@ -57,6 +59,8 @@ def server_env(database_url, *, secret_key):
         "THROTTLE_AUTH": "off",
         "THROTTLE_BOOKING": "off",
         "JWT_ACCESS_MINUTES": "120",
+        # Abandoned holds of the hold-then-confirm sale give their seats back within the run.
+        "HOLD_SECONDS": str(HOLD_SECONDS),
         "CACHE_DIR": str(VAR / "cache"),
         "REDIS_URL": "",
         "LOG_LEVEL": "WARNING",
@@ -221,6 +225,18 @@ def run_database(label, database_url, args, secret_key):
                   f"{sale['statuses']}, problems: {sale['problems'] or 'none'}", file=sys.stderr)
         result["flash_sales"] = sales
 
+        if "holds" in args.scenarios:
+            sale = asyncio.run(load.hold_sale(api.url, show_id=seeded["hold_show_id"], tokens=tokens,
+                                              seats=seeded["seats"], seats_per_row=seeded["seats_per_row"]))
+            sale = check_flash_sale(sale, verify_in_database(env, seeded["hold_show_id"]), seeded["seats"])
+            if sale["abandoned_seats_resold"] != sale["abandoned_distinct_seats"]:
+                sale["problems"].append(f"only {sale['abandoned_seats_resold']} of the "
+                                        f"{sale['abandoned_distinct_seats']} abandoned seats were sold again")
+            result["hold_sale"] = sale
+            print(f"[{label}] hold-then-confirm sale: sold out in {fmt(sale['sell_out_s'], 2)} s, "
+                  f"{sale['abandoned_seats']} seats abandoned, {sale['statuses']}, "
+                  f"problems: {sale['problems'] or 'none'}", file=sys.stderr)
+
         hammered = asyncio.run(load.hammer(api.url, show_id=seeded["hammer_show_id"], tokens=tokens))
         in_database = verify_in_database(env, seeded["hammer_show_id"])
         hammered["live_tickets"] = in_database["live_tickets"]
@@ -325,6 +341,23 @@ def markdown(report):
                 f"{fmt(sale['p95_ms'], 1)} | {fmt(sale['p99_ms'], 1)} | {statuses} | {sale['sold_in_database']} | "
                 f"{sale['double_sales']} | {sale['lost_seats']} | {sale['server_errors']} | "
                 f"{sum(sale['client_errors'].values())} |")
+    lines += [
+        "",
+        f"## Hold then confirm (one show of 500 seats; a quarter of the holds abandoned, HOLD_SECONDS={HOLD_SECONDS})",
+        "",
+        "| database | sold out in s | confirmed bookings | seats abandoned (distinct) | abandoned seats sold again | "
+        "requests/s | p50 ms | p99 ms | statuses | seats sold (DB) | double sales | lost seats | 5xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for result in report["databases"]:
+        sale = result["hold_sale"]
+        statuses = " ".join(f"{key}×{n}" for key, n in sale["statuses"].items())
+        lines.append(
+            f"| {result['database']} | {fmt(sale['sell_out_s'], 2)} | {sale['bookings']} | "
+            f"{sale['abandoned_seats']} ({sale['abandoned_distinct_seats']}) | {sale['abandoned_seats_resold']} | "
+            f"{fmt(sale['booking_requests_per_s'])} | {fmt(sale['p50_ms'], 1)} | {fmt(sale['p99_ms'], 1)} | "
+            f"{statuses} | {sale['sold_in_database']} | {sale['double_sales']} | {sale['lost_seats']} | "
+            f"{sale['server_errors']} |")
     lines += ["", "## One seat, all clients at once", "",
               "| database | clients | statuses | live tickets for the seat |", "|---|---:|---|---:|"]
     for result in report["databases"]:
@@ -335,6 +368,7 @@ def markdown(report):
               "|---|" + "---|" * len(report["databases"])]
     rows = {
         "flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors": [],
+        "hold then confirm: sold out, every abandoned seat sold again, 0 double, 0 lost, 0 5xx": [],
         f"flash sale sold out in under {SELL_OUT_TARGET_S:.0f} s (median of runs)": [],
         "one seat: exactly one 201": [],
         f"each read endpoint at least {READ_SHARE_TARGET:.0%} of the ceiling's req/s": [],
@@ -350,15 +384,18 @@ def markdown(report):
                         f"double, {sum(s['lost_seats'] for s in sales)} lost, "
                         f"{sum(s['server_errors'] for s in sales)} 5xx)")
         sell_out = statistics.median(s["sell_out_s"] or float("inf") for s in sales)
-        cells[1].append(ok(sell_out < SELL_OUT_TARGET_S) + f" ({sell_out:.2f} s)")
-        cells[2].append(ok(not result["hammer"]["problems"]) + f" ({result['hammer']['statuses'].get(201, 0)})")
+        held = result["hold_sale"]
+        cells[1].append(ok(not held["problems"]) + f" ({held['abandoned_seats_resold']} of "
+                        f"{held['abandoned_distinct_seats']} abandoned seats sold again)")
+        cells[2].append(ok(sell_out < SELL_OUT_TARGET_S) + f" ({sell_out:.2f} s)")
+        cells[3].append(ok(not result["hammer"]["problems"]) + f" ({result['hammer']['statuses'].get(201, 0)})")
         worst = min(("movies", "movie_shows", "seat_map"), key=lambda n: read[n]["share"])
         worst_share = read[worst]["share"]
-        cells[3].append(ok(worst_share >= READ_SHARE_TARGET) + f" (lowest: {names[worst]} {worst_share:.0%})")
-        cells[4].append(ok(read["seat_map"]["p99_ms"] < SEAT_MAP_P99_TARGET_MS)
+        cells[4].append(ok(worst_share >= READ_SHARE_TARGET) + f" (lowest: {names[worst]} {worst_share:.0%})")
+        cells[5].append(ok(read["seat_map"]["p99_ms"] < SEAT_MAP_P99_TARGET_MS)
                         + f" ({read['seat_map']['p99_ms']:.1f} ms)")
         booking_share = statistics.median(s["booking_requests_per_s"] for s in sales) / ceiling
-        cells[5].append(ok(booking_share >= BOOKING_SHARE_TARGET) + f" ({booking_share:.0%})")
+        cells[6].append(ok(booking_share >= BOOKING_SHARE_TARGET) + f" ({booking_share:.0%})")
     for target, cells in rows.items():
         lines.append(f"| {target} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -380,7 +417,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--read-driver", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds: SQLite, 20 seats, 20 clients")
-    parser.add_argument("--scenarios", default="reads,flash", help="reads, flash or both (the hammer always runs)")
+    parser.add_argument("--scenarios", default=ALL_SCENARIOS,
+                        help="a comma-separated part of reads,flash,holds (the hammer always runs)")
     parser.add_argument("--command", default="make bench", help="the command named in the results")
     args = parser.parse_args(argv)
     args.seed_args = []
@@ -420,7 +458,7 @@ def main(argv=None):
                      "duration": args.duration, "repeats": args.repeats, "read_driver": args.read_driver},
         "databases": results,
     }
-    if args.scenarios != "reads,flash":  # a partial run, for trying things: no table, no results file
+    if args.scenarios != ALL_SCENARIOS:  # a partial run, for trying things: no table, no results file
         print(json.dumps(report, indent=1, default=str))
         return 0
     table = markdown(report)
@@ -431,7 +469,8 @@ def main(argv=None):
         history = out.parent / "history.md"
         out.write_text(table + ("\n" + history.read_text() if history.exists() else ""))
         out.with_suffix(".json").write_text(json.dumps(report, indent=1))
-    problems = [p for r in results for s in [*r["flash_sales"], r["hammer"]] for p in s["problems"]]
+    problems = [p for r in results for s in [*r["flash_sales"], r.get("hold_sale"), r["hammer"]] if s
+                for p in s["problems"]]
     if problems:
         print("Correctness checks failed:\n- " + "\n- ".join(problems), file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""The bench harness still works: a tiny flash sale, hammer and read run against real gunicorn, in seconds."""
+"""The bench harness still works: tiny flash and hold sales, hammer and reads against real gunicorn, in seconds."""
 import subprocess
 import sys
 from pathlib import Path
@@ -16,3 +16,5 @@ def test_bench_smoke_run_sells_a_tiny_show_out_cleanly():
     assert "| sqlite | 1 |" in done.stdout  # the flash-sale row
     assert "201×1 409×19" in done.stdout  # the hammer: exactly one sale
     assert "| flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors | met" in done.stdout
+    assert ("| hold then confirm: sold out, every abandoned seat sold again, 0 double, 0 lost, 0 5xx | met"
+            in done.stdout)
