@@ -38,11 +38,10 @@ SELL_OUT_TARGET_S = 10.0
 READ_SHARE_TARGET = 0.50
 SEAT_MAP_P99_TARGET_MS = 50.0
 BOOKING_SHARE_TARGET = 0.30
-HOLD_SECONDS = 3
 ALL_SCENARIOS = "reads,flash,holds"
 
 
-def server_env(database_url, *, secret_key):
+def server_env(database_url, *, secret_key, hold_seconds):
     """The environment of a production-like server on plain-HTTP loopback, with throttles off."""
     return {
         **os.environ,
@@ -60,7 +59,7 @@ def server_env(database_url, *, secret_key):
         "THROTTLE_BOOKING": "off",
         "JWT_ACCESS_MINUTES": "120",
         # Abandoned holds of the hold-then-confirm sale give their seats back within the run.
-        "HOLD_SECONDS": str(HOLD_SECONDS),
+        "HOLD_SECONDS": str(hold_seconds),
         "CACHE_DIR": str(VAR / "cache"),
         "REDIS_URL": "",
         "LOG_LEVEL": "WARNING",
@@ -176,7 +175,7 @@ def check_flash_sale(sale, database, capacity):
 
 
 def run_database(label, database_url, args, secret_key):
-    env = server_env(database_url, secret_key=secret_key)
+    env = server_env(database_url, secret_key=secret_key, hold_seconds=args.hold_seconds)
     started = time.monotonic()
     manage(env, "migrate", "--noinput")
     manage(env, "flush", "--noinput")  # a database left by an earlier run starts empty again
@@ -343,7 +342,8 @@ def markdown(report):
                 f"{sum(sale['client_errors'].values())} |")
     lines += [
         "",
-        f"## Hold then confirm (one show of 500 seats; a quarter of the holds abandoned, HOLD_SECONDS={HOLD_SECONDS})",
+        f"## Hold then confirm (one show of 500 seats; a quarter of the holds abandoned, "
+        f"HOLD_SECONDS={settings['hold_seconds']})",
         "",
         "| database | sold out in s | confirmed bookings | seats abandoned (distinct) | abandoned seats sold again | "
         "requests/s | p50 ms | p99 ms | statuses | seats sold (DB) | double sales | lost seats | 5xx |",
@@ -419,13 +419,15 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds: SQLite, 20 seats, 20 clients")
     parser.add_argument("--scenarios", default=ALL_SCENARIOS,
                         help="a comma-separated part of reads,flash,holds (the hammer always runs)")
+    parser.add_argument("--hold-seconds", type=int, default=10,
+                        help="the server's HOLD_SECONDS: abandoned holds give their seats back within the run")
     parser.add_argument("--command", default="make bench", help="the command named in the results")
     args = parser.parse_args(argv)
     args.seed_args = []
     args.warmup = 1.0
     if args.smoke:
         args.databases, args.clients, args.read_clients, args.duration, args.repeats = "sqlite", 20, 5, 1, 1
-        args.workers, args.threads, args.read_driver, args.warmup = 2, 2, "python", 0.2
+        args.workers, args.threads, args.read_driver, args.warmup, args.hold_seconds = 2, 2, "python", 0.2, 3
         args.seed_args = ["--movies", "3", "--shows", "6", "--tickets", "12", "--users", "20", "--flash-shows", "1",
                           "--rows", "4", "--seats-per-row", "5"]
     if args.read_driver == "auto":
@@ -441,7 +443,8 @@ def main(argv=None):
         parser.error("postgres needs --postgres-url (or BENCH_POSTGRES_URL); `make bench` starts a throwaway server")
 
     if not args.smoke:  # the API serves no static files; the docs pages need them in a real deployment
-        manage(server_env(urls["sqlite"], secret_key=secret_key), "collectstatic", "--noinput", "-v", "0")
+        manage(server_env(urls["sqlite"], secret_key=secret_key, hold_seconds=args.hold_seconds), "collectstatic",
+               "--noinput", "-v", "0")
     results = []
     for label in databases:
         if label == "sqlite":
@@ -455,7 +458,8 @@ def main(argv=None):
         "machine": machine(),
         "settings": {"command": args.command, "workers": args.workers, "worker_class": args.worker_class,
                      "threads": args.threads, "clients": args.clients, "read_clients": args.read_clients,
-                     "duration": args.duration, "repeats": args.repeats, "read_driver": args.read_driver},
+                     "duration": args.duration, "repeats": args.repeats, "read_driver": args.read_driver,
+                     "hold_seconds": args.hold_seconds},
         "databases": results,
     }
     if args.scenarios != ALL_SCENARIOS:  # a partial run, for trying things: no table, no results file
