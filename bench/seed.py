@@ -78,7 +78,7 @@ def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row
                 booking_seats.append((show, chunk))
         bookings = Booking.objects.bulk_create(booking_rows, batch_size=2000)
         Ticket.objects.bulk_create(
-            (Ticket(booking=booking, show=show, seat_number=seat)
+            (Ticket(booking=booking, show=show, seat_number=seat, price=show.price)
              for booking, (show, chunk) in zip(bookings, booking_seats, strict=True) for seat in chunk),
             batch_size=5000,
         )

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from movies.models import Show
+from movies.seating import PRICED_CATEGORIES
 
 
 class Booking(models.Model):
@@ -66,6 +67,10 @@ class Ticket(models.Model):
     is_active = models.BooleanField(default=True)
     # The hold's deadline, denormalised so availability reads stay on this table; null once sold.
     held_until = models.DateTimeField(null=True, blank=True)
+    # What the seat was sold as, and for how much: later layout or price changes never rewrite history.
+    category = models.CharField(max_length=10, choices=[(name, name.title()) for name in PRICED_CATEGORIES],
+                                default="standard")
+    price = models.DecimalField(max_digits=8, decimal_places=2)
 
     class Meta:
         ordering = ["seat_number"]
@@ -75,6 +80,8 @@ class Ticket(models.Model):
                 fields=["show", "seat_number"], condition=Q(is_active=True), name="bookings_one_live_ticket_per_seat"
             ),
             models.CheckConstraint(condition=Q(seat_number__gte=1), name="bookings_ticket_seat_number_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="bookings_ticket_price_not_negative"),
+            models.CheckConstraint(condition=Q(category__in=PRICED_CATEGORIES), name="bookings_ticket_category_valid"),
         ]
 
     def __str__(self):

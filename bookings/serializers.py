@@ -7,7 +7,7 @@ from rest_framework import serializers
 from bookings.models import Booking
 from bookings.services import MAX_SEATS_PER_BOOKING
 from core.serializers import UTCDateTimeField
-from movies.seating import seat_label, seat_number_from_label
+from movies.seating import PRICED_CATEGORIES, seat_label, seat_number_from_label
 from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer
 
 DIGITS = re.compile(r"^[0-9]{1,6}$")
@@ -18,7 +18,8 @@ class SeatField(serializers.Field):
 
     default_error_messages = {
         "invalid": "A seat is a number such as 5 or a label such as \"C7\".",
-        "no_such_seat": "There is no seat {seat} in this show (seats 1 to {total}).",
+        "no_such_seat": "There is no seat {seat} in this show (seats are numbered 1 to {last}; gaps of the "
+                        "seating layout are no seats).",
     }
 
     def to_internal_value(self, data):
@@ -32,9 +33,9 @@ class SeatField(serializers.Field):
         else:
             number = seat_number_from_label(data, screen.rows, screen.seats_per_row)
             if number is None:
-                self.fail("no_such_seat", seat=data.strip(), total=screen.capacity)
-        if not 1 <= number <= screen.capacity:
-            self.fail("no_such_seat", seat=number, total=screen.capacity)
+                self.fail("no_such_seat", seat=data.strip(), last=screen.grid_size)
+        if screen.category_of(number) is None:
+            self.fail("no_such_seat", seat=data.strip() if isinstance(data, str) else number, last=screen.grid_size)
         return number
 
     def to_representation(self, value):
@@ -71,6 +72,8 @@ class BookedSeatSerializer(serializers.Serializer):
 
     number = serializers.IntegerField()
     label = serializers.CharField()
+    category = serializers.ChoiceField(choices=PRICED_CATEGORIES)
+    price = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="What this seat was sold at")
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -96,7 +99,8 @@ class BookingSerializer(serializers.ModelSerializer):
     @swagger_serializer_method(serializer_or_field=BookedSeatSerializer(many=True))
     def get_seats(self, booking):
         seats_per_row = booking.show.screen.seats_per_row
-        return [{"number": ticket.seat_number, "label": seat_label(ticket.seat_number, seats_per_row)}
+        return [{"number": ticket.seat_number, "label": seat_label(ticket.seat_number, seats_per_row),
+                 "category": ticket.category, "price": str(ticket.price)}
                 for ticket in booking.tickets.all()]
 
 

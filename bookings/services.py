@@ -28,7 +28,7 @@ from bookings.exceptions import (
 )
 from bookings.models import Booking, Ticket
 from core.db import run_with_retries
-from movies.models import Show, live_ticket_condition
+from movies.models import Screen, Show, live_ticket_condition
 from movies.seating import seat_label
 
 MAX_SEATS_PER_BOOKING = 10
@@ -129,22 +129,29 @@ def _take_seats(*, user, show_id, seat_numbers, hold):
         raise SeatUnavailable(seats=taken)
 
     def take(show, now):
-        if seat_numbers[-1] > show.total_seats or seat_numbers[0] < 1:
-            raise InvalidSeats(f"This show's seats are numbered 1 to {show.total_seats}.")
+        categories = {seat: show.screen.category_of(seat) for seat in seat_numbers}
+        if None in categories.values():
+            missing = ", ".join(seat_label(seat, show.screen.seats_per_row) if 1 <= seat <= show.screen.grid_size
+                                else str(seat) for seat, category in categories.items() if category is None)
+            raise InvalidSeats(f"This show has no seat {missing}.")
         if show.starts_at <= now:
             raise ShowStarted()
-        taken = _taken_releasing_dead_holds(show, seat_numbers, now)
+        blocked = {seat for seat, category in categories.items() if category == "blocked"}
+        taken = sorted(blocked.union(_taken_releasing_dead_holds(show, seat_numbers, now)))
         if taken:
             raise SeatUnavailable(seats=_labels(show, taken))
         if hold and _seats_held_by(user, show, now) + len(seat_numbers) > MAX_HELD_SEATS_PER_SHOW:
             raise HoldLimitReached()
         held_until = now + timedelta(seconds=settings.HOLD_SECONDS) if hold else None
+        prices = show.prices
         booking = Booking.objects.create(
-            user=user, show=show, total_price=show.price * len(seat_numbers), created_at=now,
+            user=user, show=show, total_price=sum(prices[categories[seat]] for seat in seat_numbers), created_at=now,
             status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, expires_at=held_until,
         )
         Ticket.objects.bulk_create(
-            Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until) for seat in seat_numbers
+            Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until, category=categories[seat],
+                   price=prices[categories[seat]])
+            for seat in seat_numbers
         )
         return booking
 
@@ -201,20 +208,25 @@ def _seats_held_by(user, show, now):
 
 
 def _taken_before_locking(show_id, seat_numbers):
-    """Labels of the requested seats already taken, read without a lock; [] leaves every answer to the lock.
+    """Labels of the requested seats already taken (sold, held, or blocked), read without a lock; [] leaves
+    every answer to the lock.
 
-    When the show has started or a seat is past its capacity, the transaction gives that answer instead.
+    When the show has started or a seat is not one of its seats, the transaction gives that answer instead.
     """
     taken = list(
         Ticket.objects.filter(live_ticket_condition(timezone.now()), show_id=show_id, seat_number__in=seat_numbers)
-        .values_list("seat_number", "show__starts_at", "show__screen__rows", "show__screen__seats_per_row")
+        .values_list("seat_number", "show__starts_at", "show__screen__rows", "show__screen__seats_per_row",
+                     "show__screen__layout")
     )
     if not taken:
         return []
-    _, starts_at, rows, seats_per_row = taken[0]
-    if starts_at <= timezone.now() or seat_numbers[-1] > rows * seats_per_row:
+    _, starts_at, rows, seats_per_row, layout = taken[0]
+    screen = Screen(rows=rows, seats_per_row=seats_per_row, layout=layout)
+    categories = [screen.category_of(seat) for seat in seat_numbers]
+    if starts_at <= timezone.now() or None in categories:
         return []
-    return [seat_label(number, seats_per_row) for number in sorted(number for number, *_ in taken)]
+    blocked = {seat for seat, category in zip(seat_numbers, categories, strict=True) if category == "blocked"}
+    return [seat_label(number, seats_per_row) for number in sorted(blocked.union(number for number, *_ in taken))]
 
 
 def _taken_labels(show, seat_numbers):

@@ -2,10 +2,13 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from core.exceptions import DomainError
-from movies import services
-from movies.models import Movie, Screen, Show
+from movies import seating, services
+from movies.models import Movie, Screen, Show, live_ticket_condition
 
 
 class RuleCheckedForm(forms.ModelForm):
@@ -31,8 +34,59 @@ class MovieForm(RuleCheckedForm):
     rule_check = staticmethod(services.check_movie)
 
 
+class LayoutField(forms.CharField):
+    """A seating layout typed as one row per line (row A first); empty: standard seats everywhere."""
+
+    widget = forms.Textarea(attrs={"rows": 12, "cols": 60, "style": "font-family: monospace", "spellcheck": "false"})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
 class ScreenForm(RuleCheckedForm):
     rule_check = staticmethod(services.check_screen)
+    layout = LayoutField(required=False, help_text=(
+        "One line per row, one character per place: s standard, p premium, a accessible, x blocked, "
+        ". no seat (an aisle or a gap). Leave empty for standard seats everywhere."))
+
+
+# The drawn seating plan: one small square per place, coloured by category; gaps stay empty.
+PLAN_STYLE = "display:grid;gap:2px;grid-template-columns:2.2em repeat({columns},1.6em);font-size:11px"
+PLACE_STYLES = {
+    "standard": "background:#d9e7f5;border:1px solid #7a9cc6",
+    "premium": "background:#f6e3b4;border:1px solid #c49a2c",
+    "accessible": "background:#d4efd4;border:1px solid #4e9a4e",
+    "blocked": "background:#555;border:1px solid #333;color:#fff",
+    "sold": "background:#c0392b;border:1px solid #7b241c;color:#fff",
+    "held": "background:#e67e22;border:1px solid #a04000;color:#fff",
+}
+LEGEND = [("standard", "standard"), ("premium", "premium"), ("accessible", "accessible"), ("blocked", "blocked")]
+
+
+def draw_plan(screen, *, sold=frozenset(), held=frozenset()):
+    """The screen's layout as an HTML grid (no JavaScript); `sold` and `held` seat numbers are marked."""
+    cells = []
+    for index, places in enumerate(screen.plan):
+        letters = seating.row_letters(index)
+        cells.append(format_html('<span style="font-weight:bold">{}</span>', letters))
+        for column, place in enumerate(places, 1):
+            number = index * screen.seats_per_row + column
+            if place == seating.GAP:
+                cells.append(mark_safe("<span></span>"))
+                continue
+            state = "sold" if number in sold else "held" if number in held else seating.CATEGORY_NAMES[place]
+            cells.append(format_html('<span title="{}{} ({})" style="{};text-align:center">{}</span>',
+                                     letters, column, state, PLACE_STYLES[state], column))
+    legend = [*LEGEND, *([("sold", "sold"), ("held", "held by a live hold")] if sold or held else [])]
+    return format_html(
+        '<div style="{}">{}</div><p style="margin-top:6px">{}</p>',
+        PLAN_STYLE.format(columns=screen.seats_per_row), format_html_join("", "{}", ((cell,) for cell in cells)),
+        format_html_join(" ", '<span style="{};padding:0 4px">{}</span>',
+                         ((PLACE_STYLES[state], text) for state, text in legend)),
+    )
 
 
 class ShowInline(admin.TabularInline):
@@ -67,6 +121,16 @@ class ScreenAdmin(admin.ModelAdmin):
     form = ScreenForm
     list_display = ["name", "rows", "seats_per_row", "capacity"]
     search_fields = ["name"]
+    fields = ["name", "rows", "seats_per_row", "layout", "seating_plan"]
+    readonly_fields = ["seating_plan"]
+
+    @admin.display(description="Seating plan")
+    def seating_plan(self, screen):
+        if not screen.pk:
+            return "Shown once the screen is saved."
+        if seating.layout_errors(screen.plan, screen.rows, screen.seats_per_row):
+            return "Shown once the layout is valid."
+        return draw_plan(screen)
 
     def save_model(self, request, obj, form, change):
         services.save_screen(screen=obj)
@@ -81,9 +145,22 @@ class ShowAdmin(admin.ModelAdmin):
     search_fields = ["movie__title", "screen__name"]
     list_select_related = ["movie", "screen"]
     autocomplete_fields = ["movie", "screen"]
+    fields = ["movie", "screen", "starts_at", "price", "premium_price", "accessible_price", "seat_map"]
+    readonly_fields = ["seat_map"]
 
     def get_queryset(self, request):
         return Show.objects.with_availability()
+
+    @admin.display(description="Seat map")
+    def seat_map(self, show):
+        if not show.pk:
+            return "Shown once the show is saved."
+        now = timezone.now()
+        live = show.tickets.filter(live_ticket_condition(now)).values_list("seat_number", "held_until")
+        sold, held = set(), set()
+        for number, held_until in live:
+            (sold if held_until is None else held).add(number)
+        return draw_plan(show.screen, sold=sold, held=held)
 
     @admin.display(description="Available seats")
     def available_seats(self, show):

@@ -14,4 +14,5 @@ class ShowHasBookings(DomainError):
 
 class ScreenHasBookings(DomainError):
     code = "screen_has_bookings"
-    message = "A show on this screen has live tickets: its rows and seats per row can no longer change."
+    message = ("A show on this screen has live tickets or holds: its rows, seats per row and layout can no "
+               "longer change.")

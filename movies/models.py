@@ -8,6 +8,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from movies import seating
+
 MAX_DURATION_MINUTES = 1440
 MAX_ROWS = 52
 MAX_SEATS_PER_ROW = 50
@@ -47,6 +49,8 @@ class Screen(models.Model):
     seats_per_row = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MAX_SEATS_PER_ROW)]
     )
+    # Row strings as movies.seating describes them; empty: standard seats everywhere.
+    layout = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -62,8 +66,31 @@ class Screen(models.Model):
         return self.name
 
     @property
-    def capacity(self):
+    def plan(self):
+        """The layout as row strings, standard seats everywhere when the screen has none of its own."""
+        return self.layout or seating.standard_layout(self.rows, self.seats_per_row)
+
+    @property
+    def grid_size(self):
+        """How many places the grid has: seat numbers run from 1 to this."""
         return self.rows * self.seats_per_row
+
+    @property
+    def capacity(self):
+        """How many seats can be sold: every place but gaps and blocked seats."""
+        return seating.capacity(self.layout) if self.layout else self.grid_size
+
+    def category_of(self, number):
+        """`standard`, `premium`, `accessible` or `blocked` for a seat number, None for a gap or no place."""
+        if not 1 <= number <= self.grid_size:
+            return None
+        return seating.CATEGORY_NAMES.get(seating.place_at(self.plan, number, self.seats_per_row))
+
+    def clean(self):
+        if self.layout and self.rows and self.seats_per_row:
+            errors = seating.layout_errors(self.layout, self.rows, self.seats_per_row)
+            if errors:
+                raise ValidationError({"layout": errors})
 
 
 def live_ticket_condition(now, prefix=""):
@@ -115,7 +142,12 @@ class Show(models.Model):
     starts_at = models.DateTimeField(
         validators=[MinValueValidator(EARLIEST_SHOW_START), MaxValueValidator(LATEST_SHOW_START)]
     )
+    # The standard seat's price; a category without a price of its own costs this.
     price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
+    premium_price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
+                                        validators=[MinValueValidator(0)], help_text="Empty: the standard price")
+    accessible_price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
+                                           validators=[MinValueValidator(0)], help_text="Empty: the standard price")
 
     objects = ShowQuerySet.as_manager()
 
@@ -128,6 +160,10 @@ class Show(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="movies_show_price_not_negative"),
+            models.CheckConstraint(condition=Q(premium_price__gte=0) | Q(premium_price__isnull=True),
+                                   name="movies_show_premium_price_not_negative"),
+            models.CheckConstraint(condition=Q(accessible_price__gte=0) | Q(accessible_price__isnull=True),
+                                   name="movies_show_accessible_price_not_negative"),
         ]
 
     def __str__(self):
@@ -140,6 +176,15 @@ class Show(models.Model):
     @property
     def total_seats(self):
         return self.screen.capacity
+
+    @property
+    def prices(self):
+        """The price of each category a seat is sold in: {"standard", "premium", "accessible"}."""
+        return {
+            "standard": self.price,
+            "premium": self.price if self.premium_price is None else self.premium_price,
+            "accessible": self.price if self.accessible_price is None else self.accessible_price,
+        }
 
     def clean(self):
         if self.movie_id is None or self.screen_id is None or self.starts_at is None:

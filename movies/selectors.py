@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from movies.models import Show, live_ticket_condition
-from movies.seating import row_letters
+from movies.seating import CATEGORY_NAMES, GAP, row_letters
 
 
 def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, starts_before=None, day=None):
@@ -33,22 +33,25 @@ def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, 
 
 
 def seat_map(show):
-    """The seat map of a show: every seat, row by row, with whether it can still be booked (neither sold
-    nor held by a live hold)."""
+    """The seat map of a show: every seat of its layout, row by row, with its column, category, price and
+    whether it can still be booked (not blocked, not sold, not held by a live hold). Gaps are left out."""
     screen = show.screen
     taken = set(show.tickets.filter(live_ticket_condition(timezone.now())).values_list("seat_number", flat=True))
+    prices = {category: f"{price:.2f}" for category, price in show.prices.items()}
     rows = []
-    for row in range(screen.rows):
-        letters = row_letters(row)
-        first = row * screen.seats_per_row + 1
-        seats = [
-            {"number": number, "label": f"{letters}{number - first + 1}", "available": number not in taken}
-            for number in range(first, first + screen.seats_per_row)
-        ]
+    available_seats = 0
+    for index, places in enumerate(screen.plan):
+        letters = row_letters(index)
+        first = index * screen.seats_per_row
+        seats = []
+        for column, place in enumerate(places, 1):
+            if place == GAP:
+                continue
+            number = first + column
+            category = CATEGORY_NAMES[place]
+            available = category != "blocked" and number not in taken
+            available_seats += available
+            seats.append({"number": number, "label": f"{letters}{column}", "column": column, "category": category,
+                          "price": prices.get(category), "available": available})
         rows.append({"row": letters, "seats": seats})
-    return {
-        "show": show.pk,
-        "total_seats": screen.capacity,
-        "available_seats": screen.capacity - len(taken),
-        "rows": rows,
-    }
+    return {"show": show.pk, "total_seats": screen.capacity, "available_seats": available_seats, "rows": rows}

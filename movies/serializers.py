@@ -4,7 +4,8 @@ from datetime import date
 from rest_framework import serializers
 
 from core.serializers import UTCDateTimeField
-from movies.models import Movie, Screen, Show
+from movies import seating
+from movies.models import MAX_ROWS, Movie, Screen, Show
 
 MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number cannot name anything
 
@@ -17,9 +18,34 @@ class MovieSerializer(serializers.ModelSerializer):
 
 
 class ScreenSerializer(serializers.ModelSerializer):
+    """A screen: its grid, what stands at each place (`layout`), and how many seats can be sold."""
+
+    layout = serializers.ListField(
+        child=serializers.CharField(trim_whitespace=False, allow_blank=True), source="plan", required=False,
+        max_length=MAX_ROWS,
+        help_text="One string per row (row A first), one character per place: s standard, p premium, "
+                  "a accessible, x blocked, . no seat (an aisle or a gap). Example, 4 rows of 10 with an aisle: "
+                  '["ssss..ssss", "ssss..ssss", "pppp..pppp", "aa........"]. Left out: all standard seats '
+                  "(and changing rows or seats_per_row without it resets it).",
+    )
+    capacity = serializers.IntegerField(read_only=True, help_text="Seats that can be sold: all but gaps and blocked")
+
     class Meta:
         model = Screen
-        fields = ["id", "name", "rows", "seats_per_row"]
+        fields = ["id", "name", "rows", "seats_per_row", "layout", "capacity"]
+
+    def validate(self, attrs):
+        rows = attrs.get("rows", getattr(self.instance, "rows", None))
+        seats_per_row = attrs.get("seats_per_row", getattr(self.instance, "seats_per_row", None))
+        if "plan" in attrs:
+            layout = attrs.pop("plan")
+            errors = seating.layout_errors(layout, rows, seats_per_row)
+            if errors:
+                raise serializers.ValidationError({"layout": errors})
+            attrs["layout"] = layout
+        elif self.instance is not None and (rows, seats_per_row) != (self.instance.rows, self.instance.seats_per_row):
+            attrs["layout"] = []  # a new size without a layout: standard seats everywhere
+        return attrs
 
 
 class MovieSummarySerializer(serializers.ModelSerializer):
@@ -34,6 +60,24 @@ class ScreenSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class ShowPricesSerializer(serializers.Serializer):
+    """The price of a seat in each category; `standard` is the show's `price`."""
+
+    standard = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+    premium = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+    accessible = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+
+
+class ShowPricesWriteSerializer(ShowPricesSerializer):
+    """Prices as written: a category left out costs the standard price."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields
+
+
 class ShowSerializer(serializers.ModelSerializer):
     """A show as read: nested movie and screen, its end, and how many seats are left.
 
@@ -44,12 +88,13 @@ class ShowSerializer(serializers.ModelSerializer):
     screen = ScreenSummarySerializer()
     starts_at = UTCDateTimeField()
     ends_at = UTCDateTimeField()
+    prices = ShowPricesSerializer()
     total_seats = serializers.IntegerField()
     available_seats = serializers.SerializerMethodField()
 
     class Meta:
         model = Show
-        fields = ["id", "movie", "screen", "starts_at", "ends_at", "price", "total_seats", "available_seats"]
+        fields = ["id", "movie", "screen", "starts_at", "ends_at", "price", "prices", "total_seats", "available_seats"]
         read_only_fields = fields
 
     def get_available_seats(self, show) -> int:
@@ -57,14 +102,32 @@ class ShowSerializer(serializers.ModelSerializer):
 
 
 class ShowWriteSerializer(serializers.ModelSerializer):
-    """A show as written by staff: the movie and screen by id."""
+    """A show as written by staff: the movie and screen by id; `price`, `prices` or both (they must agree)."""
 
     starts_at = UTCDateTimeField(validators=Show._meta.get_field("starts_at").validators)
-    price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+    price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, required=False,
+                                     help_text="The standard seat's price (or send prices.standard)")
+    prices = ShowPricesWriteSerializer(required=False, help_text="Per category; one left out costs the standard price")
 
     class Meta:
         model = Show
-        fields = ["movie", "screen", "starts_at", "price"]
+        fields = ["movie", "screen", "starts_at", "price", "prices"]
+
+    def validate(self, attrs):
+        prices = attrs.pop("prices", None)
+        if prices is not None:
+            standard = prices.get("standard")
+            if standard is not None and "price" in attrs and attrs["price"] != standard:
+                raise serializers.ValidationError({"prices": ["prices.standard and price must be equal."]})
+            if standard is not None:
+                attrs["price"] = standard
+        if prices is not None or not self.partial:
+            # A full write, or new prices: a category left out costs the standard price.
+            attrs["premium_price"] = (prices or {}).get("premium")
+            attrs["accessible_price"] = (prices or {}).get("accessible")
+        if "price" not in attrs and not self.partial:
+            raise serializers.ValidationError({"price": ["Send price or prices.standard."]})
+        return attrs
 
 
 class MovieShowQuerySerializer(serializers.Serializer):
@@ -96,9 +159,12 @@ class ShowQuerySerializer(MovieShowQuerySerializer):
 
 
 class SeatSerializer(serializers.Serializer):
-    number = serializers.IntegerField()
+    number = serializers.IntegerField(help_text="The seat's place in the grid, row by row")
     label = serializers.CharField()
-    available = serializers.BooleanField()
+    column = serializers.IntegerField(help_text="1-based place in the row; gaps between columns are aisles")
+    category = serializers.ChoiceField(choices=[*seating.PRICED_CATEGORIES, "blocked"])
+    price = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True, help_text="Null when blocked")
+    available = serializers.BooleanField(help_text="Not blocked, not sold, not held by a live hold")
 
 
 class SeatRowSerializer(serializers.Serializer):

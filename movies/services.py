@@ -62,17 +62,21 @@ def save_movie(*, movie):
 
 
 def check_screen(screen):
+    """Raise ScreenHasBookings if `screen` changes its size or layout while a show on it has live tickets
+    or live holds (their seat numbers and prices would no longer mean what was sold)."""
     if not screen.pk:
         return
     original = Screen.objects.get(pk=screen.pk)
-    resized = (original.rows, original.seats_per_row) != (screen.rows, screen.seats_per_row)
+    reseated = (original.rows, original.seats_per_row, original.plan) != (screen.rows, screen.seats_per_row,
+                                                                         screen.plan)
     live = live_ticket_condition(timezone.now(), prefix="tickets__")
-    if resized and Show.objects.filter(live, screen=screen).exists():
+    if reseated and Show.objects.filter(live, screen=screen).exists():
         raise ScreenHasBookings()
 
 
 def save_screen(*, screen):
-    """Create or update a screen. Raises ScreenHasBookings when resizing a screen with sold seats."""
+    """Create or update a screen. Raises ScreenHasBookings when resizing or re-laying out a screen with sold
+    or held seats."""
     with transaction.atomic():
         if screen.pk:
             Screen.objects.select_for_update().get(pk=screen.pk)

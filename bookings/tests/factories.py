@@ -25,6 +25,12 @@ def booking_with_seats(show, seats, user=None, cancelled=False):
         **({"status": Booking.Status.CANCELLED, "cancelled_at": show.starts_at} if cancelled else {}),
     )
     Ticket.objects.bulk_create(
-        Ticket(booking=booking, show=show, seat_number=seat, is_active=not cancelled) for seat in seats
+        Ticket(booking=booking, show=show, seat_number=seat, is_active=not cancelled, price=show.price)
+        for seat in seats
     )
     return booking
+
+
+def booked_seat(number, label, category="standard", price="9.50"):
+    """One entry of a booking's `seats` as the API answers it (without a ticket code)."""
+    return {"number": number, "label": label, "category": category, "price": price}

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket
-from bookings.tests.factories import booking_with_seats
+from bookings.tests.factories import booked_seat, booking_with_seats
 from conftest import bearer_client
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
@@ -41,7 +41,7 @@ class TestBook:
             "show": {"id": show.id, "movie": {"id": show.movie.id, "title": show.movie.title},
                      "screen": {"id": show.screen.id, "name": show.screen.name},
                      "starts_at": show.starts_at.isoformat().replace("+00:00", "Z")},
-            "seats": [{"number": 5, "label": "A5"}],
+            "seats": [booked_seat(5, "A5")],
             "status": "CONFIRMED",
             "total_price": "9.50",
             "created_at": body["created_at"],
@@ -56,8 +56,8 @@ class TestBook:
 
         assert response.status_code == 201
         assert response.json()["seats"] == [
-            {"number": 12, "label": "B2"}, {"number": 13, "label": "B3"}, {"number": 14, "label": "B4"},
-            {"number": 27, "label": "C7"}, {"number": 50, "label": "E10"},
+            booked_seat(12, "B2"), booked_seat(13, "B3"), booked_seat(14, "B4"),
+            booked_seat(27, "C7"), booked_seat(50, "E10"),
         ]
         assert response.json()["total_price"] == "47.50"
 
@@ -217,7 +217,7 @@ class TestReadBookings:
         theirs = booking_with_seats(show, [3])
 
         assert user_client.get(f"/api/bookings/{mine.id}/").json()["seats"] == [
-            {"number": 1, "label": "A1"}, {"number": 2, "label": "A2"}]
+            booked_seat(1, "A1"), booked_seat(2, "A2")]
         assert user_client.get(f"/api/bookings/{theirs.id}/").status_code == 404
         assert user_client.get("/api/bookings/999999/").status_code == 404
         assert user_client.get(f"/api/bookings/{theirs.id}/").json() == \
@@ -244,7 +244,7 @@ class TestCancel:
         assert response.status_code == 200
         assert response.json()["status"] == "CANCELLED"
         assert response.json()["cancelled_at"] is not None
-        assert response.json()["seats"] == [{"number": 1, "label": "A1"}, {"number": 2, "label": "A2"}]
+        assert response.json()["seats"] == [booked_seat(1, "A1"), booked_seat(2, "A2")]
         assert live_seats(show) == []
         assert api_client.get(f"/api/shows/{show.id}/").json()["available_seats"] == 50
         assert book(user_client, show, {"seat_numbers": [1, 2]}).status_code == 201

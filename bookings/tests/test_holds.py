@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket
-from bookings.tests.factories import booking_with_seats
+from bookings.tests.factories import booked_seat, booking_with_seats
 from conftest import bearer_client
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
@@ -83,7 +83,7 @@ class TestHold:
         assert response.status_code == 201
         body = response.json()
         assert body["status"] == "HELD"
-        assert body["seats"] == [{"number": 1, "label": "A1"}, {"number": 2, "label": "A2"}]
+        assert body["seats"] == [booked_seat(1, "A1"), booked_seat(2, "A2")]
         assert body["total_price"] == "19.00"
         assert body["cancelled_at"] is None
         expires_at = parse_time(body["expires_at"])

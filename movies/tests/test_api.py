@@ -138,6 +138,7 @@ class TestShowLists:
             "starts_at": iso(sooner.starts_at),
             "ends_at": iso(sooner.starts_at + timedelta(minutes=120)),
             "price": "9.50",
+            "prices": {"standard": "9.50", "premium": "9.50", "accessible": "9.50"},
             "total_seats": 50,
             "available_seats": 50,
         }
@@ -280,11 +281,13 @@ class TestSeatMap:
         assert (body["show"], body["total_seats"], body["available_seats"]) == (show.id, 12, 10)
         assert [row["row"] for row in body["rows"]] == ["A", "B", "C"]
         assert body["rows"][0]["seats"][:2] == [
-            {"number": 1, "label": "A1", "available": True},
-            {"number": 2, "label": "A2", "available": False},
+            {"number": 1, "label": "A1", "column": 1, "category": "standard", "price": "9.50", "available": True},
+            {"number": 2, "label": "A2", "column": 2, "category": "standard", "price": "9.50", "available": False},
         ]
-        assert body["rows"][1]["seats"][0] == {"number": 5, "label": "B1", "available": True}
-        assert body["rows"][2]["seats"][-1] == {"number": 12, "label": "C4", "available": False}
+        assert body["rows"][1]["seats"][0] == {"number": 5, "label": "B1", "column": 1, "category": "standard",
+                                               "price": "9.50", "available": True}
+        assert body["rows"][2]["seats"][-1] == {"number": 12, "label": "C4", "column": 4, "category": "standard",
+                                                "price": "9.50", "available": False}
 
     def test_rows_after_z(self, api_client):
         show = ShowFactory(screen=ScreenFactory(rows=28, seats_per_row=2))
@@ -292,7 +295,8 @@ class TestSeatMap:
         rows = api_client.get(f"/api/shows/{show.id}/seats/").json()["rows"]
 
         assert [row["row"] for row in rows[25:]] == ["Z", "AA", "AB"]
-        assert rows[27]["seats"][-1] == {"number": 56, "label": "AB2", "available": True}
+        assert rows[27]["seats"][-1] == {"number": 56, "label": "AB2", "column": 2, "category": "standard",
+                                         "price": "9.50", "available": True}
 
     def test_largest_map_runs_two_queries(self, api_client, django_assert_max_num_queries):
         show = ShowFactory(screen=ScreenFactory(rows=52, seats_per_row=50))

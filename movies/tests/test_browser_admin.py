@@ -1,12 +1,15 @@
-"""In a real browser: staff add a movie and a show in the admin, and the public API lists the show."""
+"""In a real browser: staff add a movie and a show in the admin, and the public API lists the show; the
+demo catalogue's seating layouts are drawn in the admin."""
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import requires_chromium
-from movies.models import Show
+from movies.models import Screen, Show
 from movies.tests.factories import ScreenFactory
 from users.tests.factories import PASSWORD
 
@@ -65,5 +68,30 @@ def test_staff_add_a_movie_and_a_show_that_the_public_api_lists(browser_page, li
         "screen": {"id": screen.pk, "name": "Screen Dune"},
         "starts_at": starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ends_at": (starts_at + timedelta(minutes=166)).strftime(
             "%Y-%m-%dT%H:%M:%SZ"),
-        "price": "12.50", "total_seats": screen.capacity, "available_seats": screen.capacity,
+        "price": "12.50", "prices": {"standard": "12.50", "premium": "12.50", "accessible": "12.50"},
+        "total_seats": screen.capacity, "available_seats": screen.capacity,
     }]
+
+
+def test_the_demo_layouts_are_drawn_in_the_admin(browser_page, live_server, screenshot):
+    call_command("load_demo", stdout=StringIO())
+    screen = Screen.objects.get(name="Screen 1")
+    show = Show.objects.filter(screen=screen).order_by("starts_at").last()
+    page = browser_page
+
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "admin-pass-1234")
+    page.locator("input[type=submit]").click()
+    page.goto(f"{live_server.url}/admin/movies/screen/{screen.pk}/change/")
+
+    plan = page.locator(".field-seating_plan")
+    expect(plan.locator('[title="A1 (accessible)"]')).to_be_visible()
+    expect(plan.locator('[title="C12 (blocked)"]')).to_be_visible()
+    expect(plan.locator('[title="H1 (premium)"]')).to_be_visible()
+    expect(plan.locator('[title="A6 (standard)"]')).to_have_count(0)  # the aisle
+    screenshot(plan, "admin-screen-layout")
+
+    page.goto(f"{live_server.url}/admin/movies/show/{show.pk}/change/")
+    expect(page.locator('.field-seat_map [title="A3 (standard)"]')).to_be_visible()
+    screenshot(page.locator(".field-seat_map"), "admin-show-seat-map")

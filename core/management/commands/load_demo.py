@@ -14,7 +14,17 @@ from django.utils import timezone
 DEMO_USER = ("demo", "demo@example.com", "demo-pass-1234")
 DEMO_STAFF = ("admin", "admin@example.com", "admin-pass-1234")
 
-SCREENS = [("Screen 1", 8, 12), ("Screen 2", 10, 15), ("IMAX", 12, 20)]
+# (name, rows, seats per row, layout: see movies/seating.py; empty means standard seats everywhere)
+SCREENS = [
+    # A centre aisle, wheelchair places at the front corners, a broken seat kept blocked, two premium rows.
+    ("Screen 1", 8, 12, ["aasss..sssaa", "sssss..sssss", "sssss..ssssx", "sssss..sssss",
+                         "sssss..sssss", "sssss..sssss", "ppppp..ppppp", "ppppp..ppppp"]),
+    ("Screen 2", 10, 15, []),
+    # Two aisles, a premium block in the middle of rows E to H, accessible places in the back row.
+    ("IMAX", 12, 20, ["sss..ssssssssss..sss"] * 4 + ["sss..pppppppppp..sss"] * 4
+     + ["sss..ssssssssss..sss"] * 3 + ["aa..ss........ss..aa"]),
+]
+PREMIUM_SURCHARGE = Decimal("3.00")
 
 # (title, minutes, genre, language, release date, description)
 MOVIES = [
@@ -48,8 +58,9 @@ class Command(BaseCommand):
         show_model = apps.get_model("movies", "Show")
 
         screens = [
-            screen_model.objects.get_or_create(name=name, defaults={"rows": rows, "seats_per_row": seats})[0]
-            for name, rows, seats in SCREENS
+            screen_model.objects.get_or_create(name=name, defaults={"rows": rows, "seats_per_row": seats,
+                                                                    "layout": layout})[0]
+            for name, rows, seats, layout in SCREENS
         ]
         movies = [
             movie_model.objects.get_or_create(title=title, defaults={
@@ -69,7 +80,8 @@ class Command(BaseCommand):
                     _, created = show_model.objects.get_or_create(
                         screen=screen,
                         starts_at=datetime.combine(day, slot, tzinfo=UTC),
-                        defaults={"movie": movie, "price": PRICES[slot_index]},
+                        defaults={"movie": movie, "price": PRICES[slot_index],
+                                  "premium_price": PRICES[slot_index] + PREMIUM_SURCHARGE},
                     )
                     created_shows += created
 
