@@ -27,6 +27,8 @@ def pytest_configure(config):
     settings.SECURE_SSL_REDIRECT = False
     # Hashing strength is not under test; a fast hasher keeps the suite quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Mail tasks run inline after commit (pytest-django sends mail to the locmem outbox).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Throttle counts must not leak from one test into the next, nor into a developer's cache folder.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -10,7 +10,7 @@ from movies.seating import seat_label
 
 class TicketInline(admin.TabularInline):
     model = Ticket
-    fields = ["seat_number", "seat", "is_active"]
+    fields = ["seat_number", "seat", "category", "price", "is_active", "code", "checked_in_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -43,8 +43,8 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "show", "status_now", "seat_count", "total_price", "created_at", "expires_at",
-                    "cancelled_at"]
+    list_display = ["id", "user", "show", "status_now", "seat_count", "checked_in", "total_price", "created_at",
+                    "expires_at", "cancelled_at"]
     list_filter = [StatusFilter, ("show", admin.RelatedOnlyFieldListFilter), "show__movie", "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["user__username", "user__email", "show__movie__title"]
@@ -67,6 +67,10 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="Seats")
     def seat_count(self, booking):
         return len(booking.tickets.all())
+
+    @admin.display(description="Checked in")
+    def checked_in(self, booking):
+        return sum(ticket.checked_in_at is not None for ticket in booking.tickets.all())
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tickets")

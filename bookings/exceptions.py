@@ -41,3 +41,34 @@ class BookingCancelled(DomainError):
     status_code = 409
     code = "booking_cancelled"
     message = "This booking was cancelled."
+
+
+class CheckedIn(DomainError):
+    code = "checked_in"
+    message = "A ticket of this booking has been checked in at the door; it can no longer be cancelled."
+
+
+class TicketNotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+    message = "No ticket has this code."
+
+
+class TicketCancelled(DomainError):
+    status_code = 409
+    code = "ticket_cancelled"
+    message = "This ticket's booking was cancelled: it does not open the door."
+
+
+class WrongShow(DomainError):
+    status_code = 409
+    code = "wrong_show"
+    message = "This ticket is for another show."
+
+
+class AlreadyCheckedIn(DomainError):
+    """`checked_in_at` (extra field) says when the first scan let the ticket in."""
+
+    status_code = 409
+    code = "already_checked_in"
+    message = "This ticket has already been checked in."

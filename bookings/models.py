@@ -71,9 +71,13 @@ class Ticket(models.Model):
     category = models.CharField(max_length=10, choices=[(name, name.title()) for name in PRICED_CATEGORIES],
                                 default="standard")
     price = models.DecimalField(max_digits=8, decimal_places=2)
+    # What the door scans: drawn from `secrets` when the booking is confirmed (never derived from ids).
+    code = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["seat_number"]
+        permissions = [("check_in_ticket", "Can check in tickets at the door")]
         constraints = [
             # The last line of defence: the database itself refuses a second live ticket for a seat.
             models.UniqueConstraint(

@@ -1,5 +1,6 @@
 """Booking reads, each a constant number of queries however many bookings and seats."""
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket
@@ -38,3 +39,12 @@ def user_bookings(*, user, status=None, upcoming=None):
     elif upcoming is False:
         bookings = bookings.filter(show__starts_at__lte=timezone.now())
     return bookings.order_by("-created_at", "-id")
+
+
+def confirmed_ticket(*, user, booking_id, seat_number):
+    """The ticket for `seat_number` of the user's own booking, while that booking is CONFIRMED; else Http404."""
+    ticket = (Ticket.objects.select_related("booking")
+              .filter(booking_id=booking_id, booking__user=user, seat_number=seat_number).first())
+    if ticket is None or ticket.booking.current_status != Booking.Status.CONFIRMED:
+        raise Http404("No such ticket.")
+    return ticket

@@ -8,7 +8,7 @@ from bookings.models import Booking
 from bookings.services import MAX_SEATS_PER_BOOKING
 from core.serializers import UTCDateTimeField
 from movies.seating import PRICED_CATEGORIES, seat_label, seat_number_from_label
-from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer
+from movies.serializers import MAX_ID, MovieSummarySerializer, ScreenSummarySerializer
 
 DIGITS = re.compile(r"^[0-9]{1,6}$")
 
@@ -74,10 +74,13 @@ class BookedSeatSerializer(serializers.Serializer):
     label = serializers.CharField()
     category = serializers.ChoiceField(choices=PRICED_CATEGORIES)
     price = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="What this seat was sold at")
+    ticket_code = serializers.CharField(allow_null=True, help_text="What the door scans (the QR code encodes it); "
+                                                                   "null unless the booking is CONFIRMED")
 
 
 class BookingSerializer(serializers.ModelSerializer):
-    """A booking as read. Expects bookings from `selectors.bookings_with_details()`."""
+    """A booking as read. Expects bookings from `selectors.bookings_with_details()`, and the request in its
+    context (ticket codes are shown to the booking's owner only)."""
 
     show = BookedShowSerializer()
     seats = serializers.SerializerMethodField()
@@ -99,8 +102,12 @@ class BookingSerializer(serializers.ModelSerializer):
     @swagger_serializer_method(serializer_or_field=BookedSeatSerializer(many=True))
     def get_seats(self, booking):
         seats_per_row = booking.show.screen.seats_per_row
+        # Codes open the door: only the owner of a confirmed booking sees them (staff who read it do not).
+        reader = self.context["request"].user
+        show_codes = booking.current_status == Booking.Status.CONFIRMED and reader.pk == booking.user_id
         return [{"number": ticket.seat_number, "label": seat_label(ticket.seat_number, seats_per_row),
-                 "category": ticket.category, "price": str(ticket.price)}
+                 "category": ticket.category, "price": f"{ticket.price:.2f}",
+                 "ticket_code": ticket.code if show_codes else None}
                 for ticket in booking.tickets.all()]
 
 
@@ -108,3 +115,30 @@ class MyBookingsQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Booking.Status.values, required=False)
     upcoming = serializers.BooleanField(required=False, allow_null=True, default=None,
                                         help_text="true: shows not yet started; false: shows already started")
+
+
+class CheckInRequestSerializer(serializers.Serializer):
+    ticket_code = serializers.CharField(max_length=64, help_text="The code the ticket's QR code encodes")
+    show = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                    help_text="The show at this door: a ticket of another show is refused")
+
+
+class CheckedInSeatSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    label = serializers.CharField()
+    category = serializers.ChoiceField(choices=PRICED_CATEGORIES)
+
+
+class CheckInSerializer(serializers.Serializer):
+    """A ticket let in at the door. Expects a ticket from `checkin.check_in_ticket`."""
+
+    ticket_code = serializers.CharField(source="code")
+    booking = serializers.IntegerField(source="booking_id")
+    show = BookedShowSerializer()
+    seat = serializers.SerializerMethodField()
+    checked_in_at = UTCDateTimeField()
+
+    @swagger_serializer_method(serializer_or_field=CheckedInSeatSerializer)
+    def get_seat(self, ticket):
+        return {"number": ticket.seat_number, "label": seat_label(ticket.seat_number, ticket.show.screen.seats_per_row),
+                "category": ticket.category}

@@ -17,8 +17,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bookings import tasks, tickets
 from bookings.exceptions import (
     BookingCancelled,
+    CheckedIn,
     HoldExpired,
     HoldLimitReached,
     InvalidSeats,
@@ -56,7 +58,8 @@ def hold_seats(*, user, show_id, seat_numbers):
 
 
 def confirm_booking(*, booking):
-    """Turn a live hold into a CONFIRMED booking; confirming a confirmed booking returns it unchanged.
+    """Turn a live hold into a CONFIRMED booking, its tickets getting their codes; confirming a confirmed booking
+    returns it unchanged. The buyer's confirmation mail is queued for after commit.
 
     Raises BookingCancelled, HoldExpired (past its `expires_at`, released or not), or ShowStarted.
     """
@@ -64,7 +67,11 @@ def confirm_booking(*, booking):
         # One conditional update decides: only a hold still alive becomes CONFIRMED, whatever ran before.
         live_hold = Booking.objects.filter(pk=booking.pk, status=Booking.Status.HELD, expires_at__gt=now)
         if show.starts_at > now and live_hold.update(status=Booking.Status.CONFIRMED):
-            Ticket.objects.filter(booking_id=booking.pk).update(held_until=None)
+            sold = list(Ticket.objects.filter(booking_id=booking.pk).only("pk"))
+            for ticket in sold:
+                ticket.held_until, ticket.code = None, tickets.new_ticket_code()
+            Ticket.objects.bulk_update(sold, ["held_until", "code"])
+            tasks.queue_confirmation_mail(booking.pk)
             booking.status = Booking.Status.CONFIRMED
             return booking
         current = Booking.objects.get(pk=booking.pk)
@@ -84,7 +91,8 @@ def cancel_booking(*, booking):
     """Cancel a booking or a hold: its seats are free at once; the booking stays, CANCELLED, as history.
 
     Idempotent: cancelling a cancelled booking returns it unchanged, and so does cancelling a hold that
-    has expired (it stays EXPIRED). Raises ShowStarted once the show has started.
+    has expired (it stays EXPIRED). Raises ShowStarted once the show has started, CheckedIn once one of its
+    tickets has been scanned at the door. The buyer's cancellation mail is queued for after commit.
     """
     def cancel(show, now):
         current = Booking.objects.get(pk=booking.pk)
@@ -92,10 +100,15 @@ def cancel_booking(*, booking):
             return current
         if show.starts_at <= now:
             raise ShowStarted("This show has already started; its bookings can no longer be cancelled.")
+        # Check-in does not take the show's lock: only tickets still unscanned are deactivated, and a scan
+        # that won the race leaves one behind, which undoes the cancel.
+        deactivated = current.tickets.filter(checked_in_at__isnull=True).update(is_active=False)
+        if deactivated < current.tickets.count():
+            raise CheckedIn()
         current.status = Booking.Status.CANCELLED
         current.cancelled_at = now
         current.save(update_fields=["status", "cancelled_at"])
-        current.tickets.update(is_active=False)
+        tasks.queue_cancellation_mail(current.pk)
         return current
 
     return _with_show_locked(booking.show_id, cancel)
@@ -150,9 +163,11 @@ def _take_seats(*, user, show_id, seat_numbers, hold):
         )
         Ticket.objects.bulk_create(
             Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until, category=categories[seat],
-                   price=prices[categories[seat]])
+                   price=prices[categories[seat]], code=None if hold else tickets.new_ticket_code())
             for seat in seat_numbers
         )
+        if not hold:
+            tasks.queue_confirmation_mail(booking.pk)
         return booking
 
     try:

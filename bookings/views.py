@@ -1,15 +1,24 @@
-"""Book or hold seats, list and read your bookings, confirm holds, cancel."""
+"""Book or hold seats, list and read your bookings, confirm holds, cancel; tickets' QR codes; check-in."""
+from django.http import HttpResponse
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import idempotency, selectors, services
-from bookings.serializers import BookingRequestSerializer, BookingSerializer, MyBookingsQuerySerializer
+from bookings import checkin, idempotency, selectors, services, tickets
+from bookings.permissions import CanCheckInTickets
+from bookings.serializers import (
+    BookingRequestSerializer,
+    BookingSerializer,
+    CheckInRequestSerializer,
+    CheckInSerializer,
+    MyBookingsQuerySerializer,
+)
 from core.schema import error_response
 from core.throttling import BookingRateThrottle
 from movies.models import Show
@@ -77,8 +86,8 @@ class TakeSeatsView(APIView):
         seats.is_valid(raise_exception=True)
         booking = self.take_seats(user=request.user, show_id=show.pk,
                                   seat_numbers=seats.validated_data["seat_numbers"])
-        return Response(BookingSerializer(selectors.bookings_with_details().get(pk=booking.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        booking = selectors.bookings_with_details().get(pk=booking.pk)
+        return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class BookShowView(TakeSeatsView):
@@ -155,7 +164,9 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @swagger_auto_schema(
         request_body=no_body,
-        responses={200: BookingSerializer, 400: error_response("The show has started (`code: show_started`)"),
+        responses={200: BookingSerializer,
+                   400: error_response("The show has started (`code: show_started`), or a ticket has been checked "
+                                       "in (`code: checked_in`)"),
                    403: error_response("Staff may read another's booking but not cancel it")},
     )
     @action(detail=True, methods=["post"])
@@ -164,7 +175,7 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         and so does cancelling an expired hold (still EXPIRED)."""
         booking = self.owned_booking("cancel it; staff cancel in the admin")
         services.cancel_booking(booking=booking)
-        return Response(BookingSerializer(self.get_queryset().get(pk=booking.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
 
     @swagger_auto_schema(
         request_body=no_body,
@@ -179,10 +190,69 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         booking again answers the same booking."""
         booking = self.owned_booking("confirm it")
         services.confirm_booking(booking=booking)
-        return Response(BookingSerializer(self.get_queryset().get(pk=booking.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
 
     def owned_booking(self, what_only_the_owner_may_do):
         booking = self.get_object()
         if booking.user_id != self.request.user.pk:
             raise PermissionDenied(f"Only the booking's owner can {what_only_the_owner_may_do}.")
         return booking
+
+
+class SVGRenderer(renderers.BaseRenderer):
+    """Lets content negotiation accept `image/svg+xml`; the QR view answers SVG bytes itself."""
+
+    media_type = "image/svg+xml"
+    format = "svg"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class TicketQRCodeView(APIView):
+    """The QR code of one ticket of your confirmed booking, as an SVG image."""
+
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [SVGRenderer, JSONRenderer]
+
+    @swagger_auto_schema(
+        operation_id="bookings_ticket_qr",
+        responses={200: openapi.Response("The QR code of the seat's ticket code (image/svg+xml)",
+                                         openapi.Schema(type=openapi.TYPE_FILE)),
+                   404: error_response("Not your booking, not confirmed (held, cancelled, expired), or no such seat "
+                                       "in it")},
+    )
+    def get(self, request, pk, number):
+        ticket = selectors.confirmed_ticket(user=request.user, booking_id=pk, seat_number=number)
+        response = HttpResponse(tickets.qr_svg(ticket.code), content_type="image/svg+xml")
+        response["Cache-Control"] = "private, no-store"  # the code opens the door
+        return response
+
+    def handle_exception(self, exc):
+        # Errors are JSON, like everywhere else in the API.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class CheckInView(APIView):
+    """Door staff scan a ticket: it opens the door exactly once."""
+
+    permission_classes = [IsAuthenticated, CanCheckInTickets]
+
+    @swagger_auto_schema(
+        operation_id="check_in",
+        request_body=CheckInRequestSerializer,
+        responses={200: CheckInSerializer,
+                   403: error_response("Only door staff (permission `bookings.check_in_ticket`) check tickets in"),
+                   404: error_response("No ticket has this code (`code: not_found`)"),
+                   409: error_response("Already checked in (`code: already_checked_in`, with `checked_in_at`), a "
+                                       "cancelled booking's ticket (`code: ticket_cancelled`), or another show's "
+                                       "ticket (`code: wrong_show`)")},
+    )
+    def post(self, request):
+        scan = CheckInRequestSerializer(data=request.data)
+        scan.is_valid(raise_exception=True)
+        ticket = checkin.check_in_ticket(code=scan.validated_data["ticket_code"],
+                                         show_id=scan.validated_data.get("show"))
+        return Response(CheckInSerializer(ticket).data)

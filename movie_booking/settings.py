@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_yasg",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "users",
     "movies",
@@ -164,6 +166,29 @@ else:
             "LOCATION": env_str("CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
         }
     }
+
+# Mail: the buyer's confirmation and cancellation mails, sent by a task queued after commit. With a worker
+# (`manage.py db_worker`, the database backend: the default with DEBUG off) a mail server that is down only
+# delays mail; the immediate backend (the default with DEBUG on) sends inline after commit, with no retry.
+TASKS_BACKENDS = {"immediate": "django_tasks.backends.immediate.ImmediateBackend",
+                  "database": "django_tasks_db.DatabaseBackend"}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG else "database")
+if TASKS_BACKEND not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be immediate or database, not {TASKS_BACKEND!r}.")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[TASKS_BACKEND]}}
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# With DEBUG on and no mail server configured, mail is printed to the console.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG and not env_str("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Movie Booking <tickets@localhost>")
 
 # Seconds a hold keeps its seats for the buyer before they are free again (clients count down to `expires_at`).
 HOLD_SECONDS = env_int("HOLD_SECONDS", 600)

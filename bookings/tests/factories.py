@@ -3,6 +3,7 @@ from decimal import Decimal
 import factory
 
 from bookings.models import Booking, Ticket
+from bookings.tickets import new_ticket_code
 from movies.tests.factories import ShowFactory
 from users.tests.factories import UserFactory
 
@@ -25,12 +26,18 @@ def booking_with_seats(show, seats, user=None, cancelled=False):
         **({"status": Booking.Status.CANCELLED, "cancelled_at": show.starts_at} if cancelled else {}),
     )
     Ticket.objects.bulk_create(
-        Ticket(booking=booking, show=show, seat_number=seat, is_active=not cancelled, price=show.price)
+        Ticket(booking=booking, show=show, seat_number=seat, is_active=not cancelled, price=show.price,
+               code=new_ticket_code())
         for seat in seats
     )
     return booking
 
 
-def booked_seat(number, label, category="standard", price="9.50"):
-    """One entry of a booking's `seats` as the API answers it (without a ticket code)."""
-    return {"number": number, "label": label, "category": category, "price": price}
+def booked_seat(number, label, category="standard", price="9.50", ticket_code=None):
+    """One entry of a booking's `seats` as the API answers it."""
+    return {"number": number, "label": label, "category": category, "price": price, "ticket_code": ticket_code}
+
+
+def ticket_code(show, seat):
+    """The code of the live ticket for `seat` of `show`."""
+    return Ticket.objects.get(show=show, seat_number=seat, is_active=True).code

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket
-from bookings.tests.factories import booked_seat, booking_with_seats
+from bookings.tests.factories import booked_seat, booking_with_seats, ticket_code
 from conftest import bearer_client
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
@@ -41,7 +41,7 @@ class TestBook:
             "show": {"id": show.id, "movie": {"id": show.movie.id, "title": show.movie.title},
                      "screen": {"id": show.screen.id, "name": show.screen.name},
                      "starts_at": show.starts_at.isoformat().replace("+00:00", "Z")},
-            "seats": [booked_seat(5, "A5")],
+            "seats": [booked_seat(5, "A5", ticket_code=ticket_code(show, 5))],
             "status": "CONFIRMED",
             "total_price": "9.50",
             "created_at": body["created_at"],
@@ -56,8 +56,8 @@ class TestBook:
 
         assert response.status_code == 201
         assert response.json()["seats"] == [
-            booked_seat(12, "B2"), booked_seat(13, "B3"), booked_seat(14, "B4"),
-            booked_seat(27, "C7"), booked_seat(50, "E10"),
+            booked_seat(number, label, ticket_code=ticket_code(show, number))
+            for number, label in [(12, "B2"), (13, "B3"), (14, "B4"), (27, "C7"), (50, "E10")]
         ]
         assert response.json()["total_price"] == "47.50"
 
@@ -217,7 +217,8 @@ class TestReadBookings:
         theirs = booking_with_seats(show, [3])
 
         assert user_client.get(f"/api/bookings/{mine.id}/").json()["seats"] == [
-            booked_seat(1, "A1"), booked_seat(2, "A2")]
+            booked_seat(1, "A1", ticket_code=ticket_code(show, 1)),
+            booked_seat(2, "A2", ticket_code=ticket_code(show, 2))]
         assert user_client.get(f"/api/bookings/{theirs.id}/").status_code == 404
         assert user_client.get("/api/bookings/999999/").status_code == 404
         assert user_client.get(f"/api/bookings/{theirs.id}/").json() == \

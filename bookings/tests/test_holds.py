@@ -186,7 +186,9 @@ class TestConfirm:
         response = confirm(user_client, held["id"])
 
         assert response.status_code == 200
-        assert response.json() == {**held, "status": "CONFIRMED"}
+        codes = dict(Ticket.objects.values_list("seat_number", "code"))
+        assert response.json() == {**held, "status": "CONFIRMED",
+                                   "seats": [{**seat, "ticket_code": codes[seat["number"]]} for seat in held["seats"]]}
         assert set(Ticket.objects.values_list("held_until", flat=True)) == {None}
         with clock_at(HOLD_SECONDS + 1):
             # Sold, not held: the seats stay taken after the hold's deadline.

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from bookings import services
-from bookings.exceptions import HoldExpired, SeatUnavailable
+from bookings.exceptions import CheckedIn, HoldExpired, SeatUnavailable
 from bookings.models import Booking, Ticket
 from conftest import bearer_client
 from movies.tests.factories import ScreenFactory, ShowFactory
@@ -199,3 +199,45 @@ def test_one_hold_confirmed_while_rivals_book_its_seat_at_the_deadline(settings)
         winner = Booking.objects.get(pk=winners[0].pk)
         assert winner.status == Booking.Status.CONFIRMED
         assert winner.tickets.get().is_active
+
+
+def test_thirty_scanners_of_one_ticket_let_it_in_exactly_once():
+    show = ShowFactory()
+    booking = services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1])
+    code = booking.tickets.get().code
+    door = UserFactory(is_superuser=True)
+    scanners = [bearer_client(door) for _ in range(30)]
+
+    responses = run_at_once(30, lambda i: scanners[i].post("/api/check-in/", {"ticket_code": code}, format="json"))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] + [409] * 29
+    first_scan = Ticket.objects.get().checked_in_at
+    assert {response.json()["checked_in_at"] for response in responses} == {
+        first_scan.isoformat().replace("+00:00", "Z")}
+
+
+def test_a_cancel_racing_scans_of_its_tickets_never_both_win():
+    for _ in range(5):
+        show = ShowFactory()
+        booking = services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1, 2])
+        codes = list(booking.tickets.values_list("code", flat=True))
+        door = bearer_client(UserFactory(is_superuser=True))
+
+        def act(index, booking=booking, codes=codes, door=door):
+            if index == 0:
+                return services.cancel_booking(booking=booking)
+            return door.post("/api/check-in/", {"ticket_code": codes[index % 2]}, format="json")
+
+        outcomes = run_at_once(9, act)
+
+        booking.refresh_from_db()
+        scanned = Ticket.objects.filter(booking=booking, checked_in_at__isnull=False).count()
+        if booking.status == Booking.Status.CANCELLED:
+            assert scanned == 0, "a ticket of a cancelled booking opened the door"
+            assert not Ticket.objects.filter(booking=booking, is_active=True).exists()
+        else:
+            assert isinstance(outcomes[0], CheckedIn), outcomes[0]
+            assert scanned >= 1
+            assert Ticket.objects.filter(booking=booking, is_active=True).count() == 2
+        assert all(response.status_code in (200, 409) for response in outcomes[1:])

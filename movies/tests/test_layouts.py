@@ -7,7 +7,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket
-from bookings.tests.factories import booked_seat, booking_with_seats
+from bookings.tests.factories import booked_seat, booking_with_seats, ticket_code
 from movies import seating
 from movies.models import Screen, Show
 from movies.tests.factories import ScreenFactory, ShowFactory
@@ -172,7 +172,8 @@ class TestBookingWithALayout:
                                     format="json")
 
         assert response.status_code == 201
-        assert response.json()["seats"] == [booked_seat(4, "A4"), booked_seat(7, "A7")]
+        assert response.json()["seats"] == [booked_seat(4, "A4", ticket_code=ticket_code(aisle_show, 4)),
+                                            booked_seat(7, "A7", ticket_code=ticket_code(aisle_show, 7))]
 
     @pytest.mark.parametrize("seat", ["A5", "a6", 5, "6", "D3", 40])
     @pytest.mark.parametrize("action", ["book", "hold"])
@@ -209,8 +210,11 @@ class TestBookingWithALayout:
 
         body = response.json()
         assert body["total_price"] == "47.00"  # 9.50 + 14.00 + 14.00 + 9.50
-        assert body["seats"] == [booked_seat(1, "A1"), booked_seat(21, "C1", "premium", "14.00"),
-                                 booked_seat(22, "C2", "premium", "14.00"), booked_seat(31, "D1", "accessible")]
+        codes = dict(Ticket.objects.values_list("seat_number", "code"))
+        assert body["seats"] == [booked_seat(1, "A1", ticket_code=codes[1]),
+                                 booked_seat(21, "C1", "premium", "14.00", codes[21]),
+                                 booked_seat(22, "C2", "premium", "14.00", codes[22]),
+                                 booked_seat(31, "D1", "accessible", ticket_code=codes[31])]
         assert sorted(Ticket.objects.values_list("category", "price")) == [
             ("accessible", Decimal("9.50")), ("premium", Decimal("14.00")), ("premium", Decimal("14.00")),
             ("standard", Decimal("9.50"))]

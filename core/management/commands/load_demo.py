@@ -7,12 +7,14 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 DEMO_USER = ("demo", "demo@example.com", "demo-pass-1234")
 DEMO_STAFF = ("admin", "admin@example.com", "admin-pass-1234")
+DOOR_STAFF_GROUP = "Door staff"
 
 # (name, rows, seats per row, layout: see movies/seating.py; empty means standard seats everywhere)
 SCREENS = [
@@ -87,10 +89,17 @@ class Command(BaseCommand):
 
         self.ensure_user(*DEMO_USER, staff=False)
         self.ensure_user(*DEMO_STAFF, staff=True)
+        self.ensure_door_staff_group()
         self.stdout.write(self.style.SUCCESS(
             f"Demo catalogue ready: {len(screens)} screens, {len(movies)} movies, {created_shows} new shows. "
-            f"Demo login: {DEMO_USER[0]} / {DEMO_USER[2]}; staff (admin): {DEMO_STAFF[0]} / {DEMO_STAFF[2]}."
+            f"Demo login: {DEMO_USER[0]} / {DEMO_USER[2]}; staff (admin): {DEMO_STAFF[0]} / {DEMO_STAFF[2]}; "
+            f"group for door staff: {DOOR_STAFF_GROUP}."
         ))
+
+    def ensure_door_staff_group(self):
+        """The group whose members may check tickets in; add door staff to it in the admin."""
+        group, _ = Group.objects.get_or_create(name=DOOR_STAFF_GROUP)
+        group.permissions.add(Permission.objects.get(codename="check_in_ticket", content_type__app_label="bookings"))
 
     def ensure_user(self, username, email, password, *, staff):
         user_model = get_user_model()

@@ -1,0 +1,11 @@
+"""Who may do what with bookings beyond owning them."""
+from rest_framework import permissions
+
+
+class CanCheckInTickets(permissions.BasePermission):
+    """Door staff: users with `bookings.check_in_ticket` (superusers have every permission)."""
+
+    message = "Only door staff (permission bookings.check_in_ticket) can check tickets in."
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("bookings.check_in_ticket")

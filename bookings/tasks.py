@@ -1,0 +1,58 @@
+"""What runs after a booking's transaction commits: the buyer's mails.
+
+They are queued with `transaction.on_commit`, so a rolled-back booking sends nothing and a mail server never
+makes a booking fail or wait. With a worker (django-tasks' database backend, `manage.py db_worker`), a mail
+that meets a server that is down is queued again with a growing delay instead of being lost.
+"""
+import logging
+import smtplib
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from bookings import mail, selectors
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+def queue_confirmation_mail(booking_id):
+    transaction.on_commit(partial(send_confirmation_mail.enqueue, booking_id), robust=True)
+
+
+def queue_cancellation_mail(booking_id):
+    transaction.on_commit(partial(send_cancellation_mail.enqueue, booking_id), robust=True)
+
+
+@task()
+def send_confirmation_mail(booking_id, attempt=1):
+    _send(send_confirmation_mail, mail.confirmation_message, booking_id, attempt)
+
+
+@task()
+def send_cancellation_mail(booking_id, attempt=1):
+    _send(send_cancellation_mail, mail.cancellation_message, booking_id, attempt)
+
+
+def retry_delay(attempt):
+    """1, 2, 4, ... minutes, at most an hour: about seven hours of retries in all."""
+    return min(timedelta(minutes=2 ** (attempt - 1)), MAX_RETRY_DELAY)
+
+
+def _send(this_task, compose, booking_id, attempt):
+    booking = selectors.bookings_with_details().select_related("user").get(pk=booking_id)
+    try:
+        compose(booking).send()
+    except (smtplib.SMTPException, OSError) as error:
+        if attempt >= MAX_ATTEMPTS or not this_task.get_backend().supports_defer:
+            logger.error("Gave up on %s for booking %s after %d attempt(s): %s", this_task.name, booking_id, attempt,
+                         error)
+            raise
+        logger.warning("Mail server refused %s for booking %s (attempt %d): %s; retrying later", this_task.name,
+                       booking_id, attempt, error)
+        this_task.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(booking_id, attempt + 1)
