@@ -78,6 +78,11 @@ class Ticket(models.Model):
     class Meta:
         ordering = ["seat_number"]
         permissions = [("check_in_ticket", "Can check in tickets at the door")]
+        indexes = [
+            # When the next live hold expires bounds how long a cached seat map or show list may be kept.
+            models.Index(fields=["held_until"], condition=Q(held_until__isnull=False),
+                         name="bookings_ticket_held_until"),
+        ]
         constraints = [
             # The last line of defence: the database itself refuses a second live ticket for a seat.
             models.UniqueConstraint(

@@ -29,6 +29,7 @@ from bookings.exceptions import (
     ShowStarted,
 )
 from bookings.models import Booking, Ticket
+from core.cache import bump_after_commit
 from core.db import run_with_retries
 from movies.models import Screen, Show, live_ticket_condition
 from movies.seating import seat_label
@@ -190,7 +191,10 @@ def _with_show_locked(show_id, work):
                 show = Show.objects.select_for_update(of=("self",)).select_related("screen", "movie").get(pk=show_id)
             except Show.DoesNotExist:
                 raise ShowNotFound() from None
-            return work(show, timezone.now())
+            outcome = work(show, timezone.now())
+            # What this show's seat map, its availability and every show list read is no longer current.
+            bump_after_commit("seats", f"show:{show.pk}")
+            return outcome
 
     return run_with_retries(locked)
 

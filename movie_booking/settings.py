@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.cache.ReadCacheMiddleware",
 ]
 
 ROOT_URLCONF = "movie_booking.urls"
@@ -194,6 +195,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Movie Booking <tickets@local
 HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
 if HOLD_SECONDS < 1:
     raise ImproperlyConfigured(f"HOLD_SECONDS must be at least 1, not {HOLD_SECONDS}.")
+
+# Longest time (seconds) a rendered catalogue read or seat map is kept in the cache; every write that changes
+# one replaces its key at once, so this only bounds what an idle cache holds.
+READ_CACHE_SECONDS = env_int("READ_CACHE_SECONDS", 300)
 
 # Requests are small JSON documents; a bigger body is refused (413) before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024)

@@ -1,6 +1,7 @@
 """Catalogue reads that need more than a one-line queryset."""
 from datetime import datetime, time, timedelta
 
+from django.db.models import Min
 from django.utils import timezone
 
 from movies.models import Show, live_ticket_condition
@@ -30,6 +31,17 @@ def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, 
         next_day_start = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
         shows = shows.filter(starts_at__gte=day_start, starts_at__lt=next_day_start)
     return shows.order_by("starts_at", "id")
+
+
+def seconds_until_a_hold_expires(*, show_id=None):
+    """Whole seconds until the earliest live hold (of one show, or of any) expires, None when there is none:
+    until then, what counts as taken stays as it is unless something is written."""
+    now = timezone.now()
+    tickets = Show._meta.get_field("tickets").related_model.objects.filter(is_active=True, held_until__gt=now)
+    if show_id is not None:
+        tickets = tickets.filter(show_id=show_id)
+    earliest = tickets.aggregate(earliest=Min("held_until"))["earliest"]
+    return None if earliest is None else int((earliest - now).total_seconds())
 
 
 def seat_map(show):

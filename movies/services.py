@@ -7,6 +7,7 @@ forms that want to show the error before saving.
 from django.db import transaction
 from django.utils import timezone
 
+from core.cache import bump_after_commit
 from movies.exceptions import ScreenHasBookings, ShowHasBookings, ShowOverlap
 from movies.models import Movie, Screen, Show, live_ticket_condition, overlap_message
 
@@ -33,6 +34,7 @@ def save_show(*, show):
             Show.objects.select_for_update().get(pk=show.pk)
         check_show(show)
         show.save()
+        bump_after_commit("catalogue")
     return show
 
 
@@ -58,6 +60,7 @@ def save_movie(*, movie):
             list(Screen.objects.select_for_update().filter(pk__in=screen_ids).order_by("pk"))
             check_movie(movie)
         movie.save()
+        bump_after_commit("catalogue")
     return movie
 
 
@@ -84,4 +87,5 @@ def save_screen(*, screen):
             list(Show.objects.select_for_update().filter(screen=screen).order_by("pk").values_list("pk"))
             check_screen(screen)
         screen.save()
+        bump_after_commit("catalogue")
     return screen

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from core.cache import CachedRead
 from core.permissions import IsStaffOrReadOnly
 from core.schema import error_response
 from movies import selectors, services
@@ -63,8 +64,18 @@ class CatalogueViewSet(viewsets.ModelViewSet):
         return super().destroy(request, *args, **kwargs)
 
 
+# Cached public reads (core.cache): what each answer depends on, and how long it may be kept.
+CATALOGUE = CachedRead(lambda kwargs: ["catalogue"])
+SHOW_LISTS = CachedRead(lambda kwargs: ["catalogue", "seats"],
+                        lifetime=lambda kwargs: selectors.seconds_until_a_hold_expires())
+ONE_SHOW = CachedRead(lambda kwargs: ["catalogue", f"show:{int(kwargs['pk'])}"],
+                      lifetime=lambda kwargs: selectors.seconds_until_a_hold_expires(show_id=int(kwargs["pk"])))
+
+
 class MovieViewSet(CatalogueViewSet):
     """Movies. Anyone reads; staff write."""
+
+    cached_reads = {"list": CATALOGUE, "retrieve": CATALOGUE}
 
     queryset = Movie.objects.all()
     serializer_class = MovieSerializer
@@ -86,6 +97,7 @@ class MovieShowsView(generics.ListAPIView):
 
     serializer_class = ShowSerializer
     filter_backends = []
+    cached_reads = {"get": SHOW_LISTS}
 
     @swagger_auto_schema(operation_id="movies_shows", query_serializer=MovieShowQuerySerializer)
     def get(self, request, *args, **kwargs):
@@ -104,6 +116,7 @@ class ScreenViewSet(CatalogueViewSet):
 
     queryset = Screen.objects.all()
     serializer_class = ScreenSerializer
+    cached_reads = {"list": CATALOGUE, "retrieve": CATALOGUE}
 
     def save(self, screen):
         return services.save_screen(screen=screen)
@@ -113,6 +126,7 @@ class ShowViewSet(CatalogueViewSet):
     """Shows. Anyone reads; staff write with movie and screen ids, and read the show back nested."""
 
     filter_backends = []
+    cached_reads = {"list": SHOW_LISTS, "retrieve": ONE_SHOW, "seats": ONE_SHOW}
 
     def get_queryset(self):
         if self.action == "list":

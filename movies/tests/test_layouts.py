@@ -160,7 +160,7 @@ class TestSeatMapWithALayout:
                                                 layout=["spax." * 10] * 52))
         booking_with_seats(show, [1, 2, 3])
 
-        with django_assert_max_num_queries(2):
+        with django_assert_max_num_queries(3):
             body = api_client.get(f"/api/shows/{show.id}/seats/").json()
 
         assert sum(len(row["seats"]) for row in body["rows"]) == 52 * 40
