@@ -12,25 +12,20 @@ import http.client
 import json
 import os
 import secrets
-import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-INSTALL_DIR = "/srv/movie-booking"  # where deploy/systemd/movie-booking.service expects the checkout
-EXAMPLE_APP_SERVERS = ["10.0.0.11:8000", "10.0.0.12:8000"]  # the upstream lines of the nginx site
-EXAMPLE_LISTEN = "listen 80;"
+from bench import topology
+
+ROOT = topology.ROOT
 APP_PORTS = [int(port) for port in os.environ.get("DEPLOY_TEST_APP_PORTS", "28101,28102").split(",")]
 NGINX_PORT = int(os.environ.get("DEPLOY_TEST_NGINX_PORT", "28180"))
 REDIS_PORT = int(os.environ.get("DEPLOY_TEST_REDIS_PORT", "26452"))
@@ -41,103 +36,15 @@ ROWS, SEATS_PER_ROW = 10, 12
 BUYERS = 40
 # The auth throttle of this deployment (per client IP). Small, so the throttle tests stay short.
 THROTTLE_AUTH_PER_MINUTE = 6
-START_TIMEOUT_S = 30
-
-
-def find_program(name):
-    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin"]))
 
 
 def missing_requirements():
-    missing = [f"{name} (apt-get install {package})" for name, package in
-               (("nginx", "nginx"), ("redis-server", "redis-server")) if not find_program(name)]
+    missing = [f"{name} (apt-get install {name})" for name in ("nginx", "redis-server")
+               if not topology.find_program(name)]
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         missing.append("a PostgreSQL server: DATABASE_URL=postgres://USER:PASSWORD@127.0.0.1:PORT/postgres "
                        "(a role with CREATEDB; .ci/throwaway-postgres.sh starts one)")
     return missing
-
-
-def wait_until(ready, what, process=None, log=None, timeout=START_TIMEOUT_S):
-    """Polls `ready()` until it is true; fails with the log's tail if the process dies or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}:\n{tail(log)}")
-        try:
-            if ready():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} was not ready within {timeout} s:\n{tail(log)}")
-
-
-def tail(path, lines=40):
-    if path is None or not Path(path).exists():
-        return ""
-    return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
-
-
-def http_get_status(port, path):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path)
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
-def stop(process, signal_number=signal.SIGTERM, timeout=20):
-    """Sends `signal_number` (None: it was sent already) and waits, bounded; a process that outlives it is killed."""
-    if process is None or process.poll() is not None:
-        return
-    if signal_number is not None:
-        process.send_signal(signal_number)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def unit_command(unit_name):
-    """WorkingDirectory and ExecStart of a systemd unit in deploy/systemd/, moved to this checkout."""
-    settings = {}
-    for line in (DEPLOY / "systemd" / unit_name).read_text().splitlines():
-        key, _, value = line.partition("=")
-        if key in ("WorkingDirectory", "ExecStart"):
-            settings[key] = value.replace(INSTALL_DIR, str(ROOT))
-    return Path(settings["WorkingDirectory"]), shlex.split(settings["ExecStart"])
-
-
-def replace_once(text, old, new):
-    assert text.count(old) == 1, f"expected {old!r} exactly once in the nginx site"
-    return text.replace(old, new)
-
-
-def nginx_site(app_ports, listen_port):
-    """deploy/nginx/movie-booking.conf with README's edits: the app servers' addresses and the listen address."""
-    site = (DEPLOY / "nginx" / "movie-booking.conf").read_text()
-    for example, port in zip(EXAMPLE_APP_SERVERS, app_ports, strict=True):
-        site = replace_once(site, f"server {example} ", f"server 127.0.0.1:{port} ")
-    return replace_once(site, EXAMPLE_LISTEN, f"listen 127.0.0.1:{listen_port};")
-
-
-def nginx_main_config(folder, site):
-    """What Debian's /etc/nginx/nginx.conf gives a site, with every file in `folder`."""
-    return f"""
-worker_processes 2;
-pid {folder}/nginx.pid;
-error_log {folder}/nginx-error.log warn;
-events {{ worker_connections 768; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    sendfile on;
-    access_log {folder}/nginx-access.log;
-    include {site};
-}}
-"""
 
 
 @dataclass
@@ -148,17 +55,13 @@ class AppServer:
     process: subprocess.Popen | None = None
 
     def launch(self):
-        workdir, command = unit_command("movie-booking.service")
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=workdir, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = topology.launch_app_server(self.env, self.log)
 
     def wait_ready(self):
-        wait_until(lambda: http_get_status(self.port, "/api/health/") == 200, f"app server on {self.port}",
-                   self.process, self.log)
+        topology.wait_app_server_ready(self.process, self.port, self.log)
 
     def stop(self):
-        stop(self.process)
+        topology.stop(self.process)
 
     def served(self, marker):
         """How many requests whose access-log line holds `marker` (e.g. a User-Agent) this server answered."""
@@ -191,7 +94,7 @@ class Deployment:
         for server in servers:
             server.process.send_signal(signal.SIGTERM)
         for server in servers:
-            stop(server.process, signal_number=None)
+            topology.stop(server.process, signal_number=None)
 
     def manage(self, *args, env=None):
         done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**self.env, **(env or {})},
@@ -200,32 +103,16 @@ class Deployment:
         return done.stdout
 
     def start_redis(self):
-        log = self.folder / "redis.log"
-        self.redis = subprocess.Popen(
-            [find_program("redis-server"), "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder), "--logfile", str(log), "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(lambda: redis_ping(REDIS_PORT), "redis-server", self.redis, log)
+        self.redis = topology.start_redis(self.folder, REDIS_PORT)
 
     def stop_redis(self):
-        stop(self.redis)
+        topology.stop(self.redis)
 
     def start_nginx(self):
-        site = self.folder / "movie-booking.conf"
-        site.write_text(nginx_site(APP_PORTS, self.nginx_port))
-        main = self.folder / "nginx.conf"
-        main.write_text(nginx_main_config(self.folder, site))
-        nginx = find_program("nginx")
-        command = [nginx, "-p", f"{self.folder}/", "-e", str(self.folder / "nginx-error.log"), "-c", str(main)]
-        checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
-        assert checked.returncode == 0, checked.stderr
-        self.nginx = subprocess.Popen([*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(lambda: http_get_status(self.nginx_port, "/api/health/") == 200, "nginx", self.nginx,
-                   self.folder / "nginx-error.log")
+        self.nginx = topology.start_nginx(self.folder, APP_PORTS, self.nginx_port)
 
     def stop_nginx(self):
-        stop(self.nginx, signal.SIGQUIT)
+        topology.stop_nginx(self.nginx)
 
     def client(self, source_ip="127.0.0.1", timeout=30):
         """A kept-alive HTTP client of nginx, connecting from `source_ip` (any address of 127.0.0.0/8)."""
@@ -276,12 +163,6 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def redis_ping(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as connection:
-        connection.sendall(b"PING\r\n")
-        return connection.recv(64).startswith(b"+PONG")
 
 
 def postgres_dsn(url):

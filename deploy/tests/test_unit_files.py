@@ -2,13 +2,12 @@
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-UNITS = sorted((Path(__file__).resolve().parents[1] / "systemd").glob("*.service")) + sorted(
-    (Path(__file__).resolve().parents[1] / "systemd").glob("*.timer"))
-INSTALL_DIR = "/srv/movie-booking"
+from bench.topology import DEPLOY, INSTALL_DIR
+
+UNITS = sorted((DEPLOY / "systemd").glob("*.service")) + sorted((DEPLOY / "systemd").glob("*.timer"))
 
 
 def test_systemd_reads_every_unit_without_a_complaint():
