@@ -4,10 +4,12 @@ Meant to sit behind nginx (deploy/nginx/movie-booking.conf), which buffers slow 
 malformed requests itself; gunicorn must never face clients directly. `.env` is read first, as the
 settings module does, and real environment variables win over it.
 """
+import json
 import os
 from pathlib import Path
 
 from dotenv import load_dotenv
+from gunicorn import util
 
 load_dotenv(Path(__file__).resolve().parent.parent / ".env")
 
@@ -44,3 +46,20 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+
+
+# gunicorn refuses some malformed requests itself, before Django sees them (a control byte in a header
+# value, two Content-Type headers, a raw non-ASCII byte in the URL: nginx passes these on), and writes its
+# refusal as an HTML page through this one function. The API answers every error in JSON, so it does too.
+ERROR_CODES = {400: "bad_request", 403: "permission_denied", 414: "uri_too_long", 417: "expectation_failed",
+               431: "headers_too_large", 500: "server_error", 501: "not_implemented"}
+
+
+def write_json_error(sock, status_int, reason, mesg):
+    body = json.dumps({"detail": mesg or f"{reason}.", "code": ERROR_CODES.get(status_int, "bad_request")}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = write_json_error

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 
 from bench import topology
@@ -96,11 +97,10 @@ class Deployment:
         for server in servers:
             topology.stop(server.process, signal_number=None)
 
-    def manage(self, *args, env=None):
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**self.env, **(env or {})},
-                              capture_output=True, text=True, timeout=120)
+    def manage(self, *args):
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True,
+                              text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
 
     def start_redis(self):
         self.redis = topology.start_redis(self.folder, REDIS_PORT)
@@ -120,7 +120,6 @@ class Deployment:
                                                  source_address=(source_ip, 0)))
 
     def database(self):
-        import psycopg
         return psycopg.connect(postgres_dsn(self.database_url), autocommit=True)
 
 
@@ -211,7 +210,6 @@ def deployment():
         if IN_CI:
             pytest.fail(f"CI=true but {message}: .ci/run must provide them")
         pytest.skip(message)
-    import psycopg
 
     folder = Path(tempfile.mkdtemp(prefix="movie-booking-deployment-"))
     folder.chmod(0o755)  # nginx's workers (user nobody) keep their buffers below it

@@ -164,9 +164,9 @@ def test_fifty_slowloris_sockets_do_not_stop_the_api_answering_through_nginx(dep
             sock.close()
 
 
-def raw_request(deployment, data):
-    """Sends bytes as they are and reads nginx's answer: status, headers and the body its Content-Length gives."""
-    with socket.create_connection(("127.0.0.1", deployment.nginx_port), timeout=10) as sock:
+def raw_request(deployment, data, port=None):
+    """Sends bytes as they are (to nginx, or to `port`) and reads the answer: status, headers, body."""
+    with socket.create_connection(("127.0.0.1", port or deployment.nginx_port), timeout=10) as sock:
         sock.sendall(data)
         received = b""
         while b"\r\n\r\n" not in received:
@@ -197,14 +197,31 @@ def raw_request(deployment, data):
                      "not_implemented", id="501-transfer-encoding"),
         pytest.param(b"GET /api/health/ HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505, "http_version_not_supported",
                      id="505-version"),
+        # nginx passes these on; gunicorn refuses them before Django sees them (deploy/gunicorn.conf.py).
+        pytest.param(b"GET /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Junk: a\x01b\r\n\r\n", 400, "bad_request",
+                     id="400-control-byte-in-a-header"),
+        pytest.param(b"GET /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: a\r\nContent-Type: b\r\n\r\n",
+                     400, "bad_request", id="400-two-content-types"),
+        pytest.param(b"GET /api/movies/?search=\xc3\xa9 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, "bad_request",
+                     id="400-raw-utf8-in-the-url"),
     ],
 )
-def test_errors_nginx_answers_itself_are_json(deployment, request_bytes, status, code):
+def test_malformed_requests_get_json_errors_from_nginx_or_the_app_server(deployment, request_bytes, status, code):
     answered, headers, body = raw_request(deployment, request_bytes)
 
     assert answered == status
     assert headers[b"Content-Type"] == b"application/json"
     assert json.loads(body)["code"] == code
+
+
+def test_an_app_server_reached_directly_refuses_an_oversized_request_in_json_too(deployment):
+    answered, headers, body = raw_request(
+        deployment, b"GET /api/movies/?search=" + b"x" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        port=deployment.apps[0].port)
+
+    assert answered == 414
+    assert headers[b"Content-Type"] == b"application/json"
+    assert json.loads(body)["code"] == "uri_too_long"
 
 
 def test_bodies_and_headers_within_nginxs_limits_reach_the_app_and_get_its_json(deployment, connect):
