@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check-deploy setup setup-dev clean bench bench-smoke setup-bench
+.PHONY: run test test-deploy lint check-deploy setup setup-dev clean bench bench-smoke setup-bench
 
 run: setup .env  ## Set up everything and serve the API on http://127.0.0.1:8000/
 	$(MANAGE) migrate --noinput
@@ -22,6 +22,12 @@ run: setup .env  ## Set up everything and serve the API on http://127.0.0.1:8000
 
 test: setup-dev .env  ## Set up everything and run the whole test suite (DATABASE_URL picks the database)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# nginx (deploy/nginx) in front of two app servers (deploy/systemd, deploy/gunicorn.conf.py) on loopback, one Redis,
+# one PostgreSQL: DATABASE_URL must name a PostgreSQL server (a role with CREATEDB). Skipped without nginx,
+# redis-server or PostgreSQL, except with CI=true.
+test-deploy: setup-dev .env  ## The multi-machine deployment, tested on loopback (needs nginx, redis-server, PostgreSQL)
+	$(BIN)/pytest deploy/tests $(PYTEST_ARGS)
 
 lint: setup-dev .env  ## ruff, and no model change without its migration
 	$(BIN)/ruff check .

@@ -1,1 +1,1 @@
-"""Load and speed benchmarks of the API (`make bench`); not part of the test suite."""
+"""Load and speed benchmarks of the API (`make bench`), and the loopback topology that `make test-deploy` shares."""

@@ -7,7 +7,11 @@ For each database: a fresh database is migrated and seeded (bench/seed.py), then
 start with the same settings on loopback: the API (`movie_booking.wsgi`) and the bare-Django ceiling
 (`bench.ceiling`). The read path is measured with wrk (one thread) when it is installed, else with the
 asyncio client; the flash sale, the hold-then-confirm sale and the one-seat hammer with the asyncio client
-(bench/load.py), one process. The database is checked after every sale. Exits non-zero when a correctness check fails.
+(bench/load.py), one process. The database is checked after every sale. Exits non-zero when a correctness
+check fails.
+
+On PostgreSQL the "nginx" scenario then measures the same reads and sales against deploy/'s topology on
+loopback (bench/topology.py): two app servers, each with half the workers, behind nginx, sharing Redis.
 """
 import argparse
 import asyncio
@@ -21,12 +25,13 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import load
+from bench import load, topology
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "bench" / "var"
@@ -38,7 +43,10 @@ SELL_OUT_TARGET_S = 10.0
 READ_SHARE_TARGET = 0.50
 SEAT_MAP_P99_TARGET_MS = 50.0
 BOOKING_SHARE_TARGET = 0.30
-ALL_SCENARIOS = "reads,flash,holds"
+
+SCENARIOS = "reads,flash,holds,nginx"
+SMOKE_SCENARIOS = "reads,flash,holds"
+FLASH_SALES = 3  # per topology
 
 
 def server_env(database_url, *, secret_key, hold_seconds):
@@ -215,7 +223,7 @@ def run_database(label, database_url, args, secret_key):
 
         tokens = seeded["tokens"][:args.clients]
         sales = []
-        for show_id in seeded["flash_show_ids"] if "flash" in args.scenarios else []:
+        for show_id in seeded["flash_show_ids"][:FLASH_SALES] if "flash" in args.scenarios else []:
             sale = asyncio.run(load.flash_sale(api.url, show_id=show_id, tokens=tokens, seats=seeded["seats"],
                                                seats_per_row=seeded["seats_per_row"]))
             sale = check_flash_sale(sale, verify_in_database(env, show_id), seeded["seats"])
@@ -247,8 +255,68 @@ def run_database(label, database_url, args, secret_key):
         print(f"[{label}] hammer: {hammered['statuses']}, problems: {hammered['problems'] or 'none'}",
               file=sys.stderr)
         result["hammer"] = hammered
+    if "nginx" in args.scenarios and label == "postgres":
+        result["nginx"] = run_behind_nginx(env, args, seeded, label)
     result["elapsed_s"] = time.monotonic() - started
     return result
+
+
+def run_behind_nginx(env, args, seeded, label):
+    """The reads and flash sales again, through nginx in front of two app servers sharing Redis.
+
+    Each app server gets half the single server's workers, so both topologies use the same processes on
+    this one machine: what is measured is the cost of the hop through nginx and of Redis, and that the
+    sale stays exact when its requests land on two servers.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    folder.chmod(0o755)  # nginx's workers buffer below it
+    app_ports = [int(port) for port in args.app_ports.split(",")]
+    shared = {**env, "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/0", "NUM_PROXIES": "1",
+              "GUNICORN_WORKERS": str(max(1, args.workers // len(app_ports))), "GUNICORN_THREADS": str(args.threads)}
+    redis = nginx = None
+    servers = []
+    try:
+        redis = topology.start_redis(folder, args.redis_port)
+        for port in app_ports:
+            log = VAR / f"gunicorn-{label}-behind-nginx-{port}.log"
+            server_env = {**shared, "GUNICORN_BIND": f"127.0.0.1:{port}", "CACHE_DIR": str(folder / f"cache-{port}")}
+            servers.append((topology.launch_app_server(server_env, log), port, log))
+        for process, port, log in servers:
+            topology.wait_app_server_ready(process, port, log)
+        nginx = topology.start_nginx(folder, app_ports, args.nginx_port)
+        base = f"http://127.0.0.1:{args.nginx_port}"
+        targets = {
+            "movies": f"{base}/api/movies/",
+            "movie_shows": f"{base}/api/movies/{seeded['movie_id']}/shows/",
+            "seat_map": f"{base}/api/shows/{seeded['seat_map_show_id']}/seats/",
+        }
+        runs = {name: [] for name in targets}
+        for repeat in range(args.repeats):
+            for name, url in targets.items():
+                measured = measure_read(url, driver=args.read_driver, concurrency=args.read_clients,
+                                        duration=args.duration, warmup=args.warmup)
+                runs[name].append(measured)
+                print(f"[{label} behind nginx] read {name} #{repeat + 1}: {measured['requests_per_s']:.0f} req/s, "
+                      f"p99 {measured['p99_ms']:.1f} ms", file=sys.stderr)
+        tokens = seeded["tokens"][:args.clients]
+        sales = []
+        for show_id in seeded["flash_show_ids"][FLASH_SALES:]:
+            sale = asyncio.run(load.flash_sale(base, show_id=show_id, tokens=tokens, seats=seeded["seats"],
+                                               seats_per_row=seeded["seats_per_row"]))
+            sale = check_flash_sale(sale, verify_in_database(env, show_id), seeded["seats"])
+            sales.append(sale)
+            print(f"[{label} behind nginx] flash sale of show {show_id}: sold out in {sale['sell_out_s']:.2f} s, "
+                  f"{sale['statuses']}, problems: {sale['problems'] or 'none'}", file=sys.stderr)
+    finally:
+        topology.stop_nginx(nginx)
+        for process, _, _ in servers:
+            process.send_signal(signal.SIGTERM)
+        for process, _, _ in servers:
+            topology.stop(process, signal_number=None)
+        topology.stop(redis)
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"app_servers": len(app_ports), "workers_each": int(shared["GUNICORN_WORKERS"]),
+            "read": {name: summarise_reads(measured) for name, measured in runs.items()}, "flash_sales": sales}
 
 
 def summarise_reads(measured):
@@ -364,6 +432,7 @@ def markdown(report):
         hammered = result["hammer"]
         statuses = " ".join(f"{code}×{n}" for code, n in hammered["statuses"].items())
         lines.append(f"| {result['database']} | {hammered['clients']} | {statuses} | {hammered['live_tickets']} |")
+    lines += nginx_markdown(report, names)
     lines += ["", "## Targets", "", "| target | " + " | ".join(r["database"] for r in report["databases"]) + " |",
               "|---|" + "---|" * len(report["databases"])]
     rows = {
@@ -401,6 +470,54 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
+def nginx_markdown(report, names):
+    """One app server beside two behind nginx, for each database that ran the nginx scenario."""
+    lines = []
+    for result in report["databases"]:
+        behind = result.get("nginx")
+        if not behind:
+            continue
+        lines += [
+            "",
+            f"## Two app servers behind nginx ({result['database']}, Redis)",
+            "",
+            f"deploy/'s topology on loopback: nginx (deploy/nginx/movie-booking.conf) in front of "
+            f"{behind['app_servers']} app servers (deploy/systemd/movie-booking.service, deploy/gunicorn.conf.py, "
+            f"{behind['workers_each']} workers × {report['settings']['threads']} threads each: the same processes "
+            f"as the one server above), sharing one Redis (REDIS_URL) and the database. Same machine, same load.",
+            "",
+            "| read | one app server req/s | p50 ms | p99 ms | two behind nginx req/s | p50 ms | p99 ms | "
+            "runs behind nginx (req/s) |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for name, read in behind["read"].items():
+            single = result["read"].get(name, {})
+            lines.append(f"| {names[name]} | {fmt(single.get('requests_per_s'))} | {fmt(single.get('p50_ms'), 1)} | "
+                         f"{fmt(single.get('p99_ms'), 1)} | {fmt(read['requests_per_s'])} | {fmt(read['p50_ms'], 1)} | "
+                         f"{fmt(read['p99_ms'], 1)} | {', '.join(map(str, read['runs_requests_per_s']))} |")
+        lines += [
+            "",
+            "| flash sale, 500 seats | sold out in s (median) | bookings/s | booking req/s | p50 ms | p99 ms | "
+            "double sales | lost seats | 5xx | conn. errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for topology_name, sales in (("one app server", result["flash_sales"]), ("two behind nginx",
+                                                                               behind["flash_sales"])):
+            if not sales:
+                continue
+
+            def median(key, sales=sales):
+                return statistics.median(s[key] or float("inf") for s in sales)
+
+            lines.append(
+                f"| {topology_name} ({len(sales)} sales) | {fmt(median('sell_out_s'), 2)} | "
+                f"{fmt(median('bookings_per_s'))} | {fmt(median('booking_requests_per_s'))} | "
+                f"{fmt(median('p50_ms'), 1)} | {fmt(median('p99_ms'), 1)} | "
+                f"{sum(s['double_sales'] for s in sales)} | {sum(s['lost_seats'] for s in sales)} | "
+                f"{sum(s['server_errors'] for s in sales)} | {sum(sum(s['client_errors'].values()) for s in sales)} |")
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--databases", default="sqlite,postgres")
@@ -417,15 +534,19 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--read-driver", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds: SQLite, 20 seats, 20 clients")
-    parser.add_argument("--scenarios", default=ALL_SCENARIOS,
-                        help="a comma-separated part of reads,flash,holds (the hammer always runs)")
+    parser.add_argument("--scenarios", default=SCENARIOS,
+                        help="any of reads, flash, holds, nginx (the hammer always runs; nginx: PostgreSQL only)")
     parser.add_argument("--hold-seconds", type=int, default=10,
                         help="the server's HOLD_SECONDS: abandoned holds give their seats back within the run")
+    parser.add_argument("--app-ports", default="8790,8791", help="nginx scenario: the two app servers' ports")
+    parser.add_argument("--nginx-port", type=int, default=8792)
+    parser.add_argument("--redis-port", type=int, default=8793)
     parser.add_argument("--command", default="make bench", help="the command named in the results")
     args = parser.parse_args(argv)
-    args.seed_args = []
+    args.seed_args = ["--flash-shows", str(2 * FLASH_SALES)]  # fresh shows for each topology's sales
     args.warmup = 1.0
     if args.smoke:
+        args.scenarios = SMOKE_SCENARIOS
         args.databases, args.clients, args.read_clients, args.duration, args.repeats = "sqlite", 20, 5, 1, 1
         args.workers, args.threads, args.read_driver, args.warmup, args.hold_seconds = 2, 2, "python", 0.2, 3
         args.seed_args = ["--movies", "3", "--shows", "6", "--tickets", "12", "--users", "20", "--flash-shows", "1",
@@ -462,7 +583,7 @@ def main(argv=None):
                      "hold_seconds": args.hold_seconds},
         "databases": results,
     }
-    if args.scenarios != ALL_SCENARIOS:  # a partial run, for trying things: no table, no results file
+    if args.scenarios not in (SCENARIOS, SMOKE_SCENARIOS):  # a partial run, for trying things: no table, no file
         print(json.dumps(report, indent=1, default=str))
         return 0
     table = markdown(report)

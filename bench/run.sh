@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# `make bench`: a throwaway PostgreSQL (as in .ci/run), then every benchmark on SQLite and on it.
+# `make bench`: a throwaway PostgreSQL (as in .ci/run), then every benchmark on SQLite and on it
+# (on PostgreSQL also behind nginx, in front of two app servers).
 # Arguments are passed on to `python -m bench.run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v wrk >/dev/null; then
+# wrk for the reads; nginx and redis-server for the "two app servers behind nginx" scenario.
+missing=""
+command -v wrk >/dev/null || missing="$missing wrk"
+[ -x /usr/sbin/nginx ] || missing="$missing nginx"
+command -v redis-server >/dev/null || missing="$missing redis-server"
+if [ -n "$missing" ]; then
   apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
 source .ci/throwaway-postgres.sh
 start_throwaway_postgres "${BENCH_PGPORT:-25440}"   # below the ephemeral port range

@@ -1,4 +1,5 @@
 """The one place that turns every API error into the JSON shapes of API.md."""
+import redis
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
@@ -25,6 +26,9 @@ def api_exception_handler(exc, context):
         # The database did not answer (transient errors that outlived their retries arrive as
         # ServiceUnavailable already): the client may retry; it is not a server bug.
         exc = ServiceUnavailable()
+    elif isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        # The shared cache (REDIS_URL: throttle counts) did not answer: the same, retry shortly.
+        exc = ServiceUnavailable("The shared cache is unavailable. Please retry shortly.")
 
     if isinstance(exc, DomainError):
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None

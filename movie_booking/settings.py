@@ -2,7 +2,6 @@
 
 `.env` (git-ignored, see `.env.example`) is loaded first; real environment variables win over it.
 """
-import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -155,18 +154,26 @@ STORAGES = {
 }
 
 # Throttle counts must be shared by every worker process, so no per-process LocMemCache:
-# a file cache serves all workers of one machine, Redis (REDIS_URL) several machines.
+# a file cache serves all workers of one machine (REDIS_URL, below, replaces it for several machines).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+    }
+}
+
+# --- Several machines: one Redis shared by every app server ---------------------------------
+# Throttle counts, cached reads and their versions must agree across servers, so with REDIS_URL the
+# cache is Redis. Short socket timeouts: a Redis that hangs makes requests fail fast, not pile up.
 if env_str("REDIS_URL"):
-    if importlib.util.find_spec("redis") is None:
-        raise ImproperlyConfigured("REDIS_URL needs the redis package: pip install redis")
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}}
-else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": env_str("CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+# --- end of the Redis block ------------------------------------------------------------------
 
 # Mail: the buyer's confirmation and cancellation mails, sent by a task queued after commit. With a worker
 # (`manage.py db_worker`, the database backend: the default with DEBUG off) a mail server that is down only

@@ -188,8 +188,25 @@ def test_ids_are_ascii_digits_only(api_client, path):
     assert api_client.get(path).status_code == 404
 
 
-def test_settings_say_what_redis_url_needs():
-    result = run_settings(DEBUG="True", REDIS_URL="redis://127.0.0.1:6379/0")
+def test_settings_use_redis_as_the_cache_when_redis_url_is_set():
+    result = run_settings("-c", "from movie_booking import settings; print(settings.CACHES['default'])",
+                          DEBUG="True", REDIS_URL="redis://127.0.0.1:6379/0")
 
-    assert result.returncode != 0
-    assert "REDIS_URL needs the redis package" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "django.core.cache.backends.redis.RedisCache" in result.stdout
+    assert "redis://127.0.0.1:6379/0" in result.stdout
+
+
+def test_a_redis_that_does_not_answer_is_json_503_and_writes_nothing(api_client, django_user_model):
+    # A real Redis client against a loopback port where nothing listens: the connection is refused.
+    unreachable = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                               "LOCATION": "redis://127.0.0.1:9/0"}}
+    with override_settings(CACHES=unreachable):
+        response = api_client.post("/api/auth/signup/", {"username": "carol", "email": "carol@example.com",
+                                                          "password": "a-long-pass-1234"})
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "The shared cache is unavailable. Please retry shortly.",
+                               "code": "unavailable"}
+    assert response["Retry-After"] == "2"
+    assert not django_user_model.objects.filter(username="carol").exists()
