@@ -10,11 +10,13 @@ from rest_framework.views import APIView
 
 from bookings import idempotency, selectors, services
 from bookings.serializers import BookingRequestSerializer, BookingSerializer, MyBookingsQuerySerializer
-from core.schema import error_response
+from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.throttling import BookingRateThrottle
+from core.views import CreatedLocationMixin
 from movies.models import Show
 
 BOOK_BODY = openapi.Schema(
+    title="BookingRequest",
     type=openapi.TYPE_OBJECT,
     description='Exactly one of `seat_number` or `seat_numbers`. A seat is a number (5), a string of digits ("5") '
                 'or a label ("C7", any case). At most 10 distinct seats.',
@@ -36,6 +38,7 @@ IDEMPOTENCY_KEY = openapi.Parameter(
 SEAT_UNAVAILABLE = openapi.Response(
     "A requested seat is taken; nothing was booked",
     openapi.Schema(
+        title="SeatUnavailable",
         type=openapi.TYPE_OBJECT,
         required=["detail", "code", "seats"],
         properties={
@@ -48,17 +51,19 @@ SEAT_UNAVAILABLE = openapi.Response(
 )
 
 
-class BookShowView(APIView):
+class BookShowView(CreatedLocationMixin, APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [BookingRateThrottle]
+    created_url_name = "booking-detail"
 
     @swagger_auto_schema(
         operation_id="shows_book",
+        operation_summary="Book seats",
         operation_description="Book one or several seats of a show, all or nothing.",
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer, 400: error_response("Invalid seats, or the show has started "
-                                                               "(`code: show_started`)"),
+                                                               "(`code: show_started`)", VALIDATION_ERROR_SCHEMA),
                    409: SEAT_UNAVAILABLE},
     )
     def post(self, request, pk):
@@ -94,7 +99,8 @@ class MyBookingsView(generics.ListAPIView):
     serializer_class = BookingSerializer
     filter_backends = []
 
-    @swagger_auto_schema(operation_id="my_bookings", query_serializer=MyBookingsQuerySerializer)
+    @swagger_auto_schema(operation_id="my_bookings", operation_summary="List my bookings",
+                         query_serializer=MyBookingsQuerySerializer)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -118,6 +124,7 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return selectors.visible_bookings(user=self.request.user)
 
     @swagger_auto_schema(
+        operation_summary="Cancel a booking",
         request_body=no_body,
         responses={200: BookingSerializer, 400: error_response("The show has started (`code: show_started`)"),
                    403: error_response("Staff may read another's booking but not cancel it")},

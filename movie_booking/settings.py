@@ -213,6 +213,7 @@ SWAGGER_SETTINGS = {
     },
     "USE_SESSION_AUTH": False,
     "DEFAULT_AUTO_SCHEMA_CLASS": "core.schema.ErrorAwareAutoSchema",
+    "DEFAULT_GENERATOR_CLASS": "core.schema.ApiSchemaGenerator",
 }
 
 # Transport security: on by default in production (DEBUG off); a plain-HTTP deployment on loopback
