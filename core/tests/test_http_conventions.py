@@ -1,5 +1,6 @@
-"""API.md's HTTP conventions: `Location` on every 201."""
+"""API.md's HTTP conventions: `Location` on every 201, and CORS for the browser apps that are listed."""
 import pytest
+from django.test import override_settings
 
 from bookings.models import Booking
 from conftest import bearer_client
@@ -7,6 +8,9 @@ from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
 from users.models import User
 
 pytestmark = pytest.mark.django_db
+
+WEB_APP = "https://www.cinema.example"
+OTHER_SITE = "https://elsewhere.example"
 
 
 def created_where(client, path, body, **headers):
@@ -53,3 +57,48 @@ def test_answers_other_than_201_carry_no_location(user_client):
                                               format="json")
     assert "Location" not in user_client.get("/api/auth/me/")
 
+
+def preflight(api_client, path, origin, method="POST", headers="authorization, content-type, idempotency-key"):
+    return api_client.options(path, HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
+                              HTTP_ACCESS_CONTROL_REQUEST_HEADERS=headers)
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=[WEB_APP])
+def test_a_listed_origin_is_answered_its_preflight_without_a_token(api_client):
+    response = preflight(api_client, f"/api/shows/{ShowFactory().id}/book/", WEB_APP)
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == WEB_APP
+    assert set(response["Access-Control-Allow-Headers"].split(", ")) == {
+        "authorization", "content-type", "idempotency-key", "if-none-match"}
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert not Booking.objects.exists()
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=[WEB_APP])
+def test_a_listed_origin_may_read_the_answers_headers(user_client):
+    response = user_client.post(f"/api/shows/{ShowFactory().id}/book/", {"seat_number": 1}, format="json",
+                                HTTP_ORIGIN=WEB_APP)
+
+    assert response.status_code == 201
+    assert response["Access-Control-Allow-Origin"] == WEB_APP
+    assert set(response["Access-Control-Expose-Headers"].split(", ")) == {
+        "ETag", "Location", "Retry-After", "Idempotent-Replayed"}
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+@pytest.mark.parametrize("allowed", [[], [WEB_APP]])
+def test_any_other_origin_gets_no_cors_headers(api_client, allowed):
+    with override_settings(CORS_ALLOWED_ORIGINS=allowed):
+        answers = [preflight(api_client, "/api/auth/login/", OTHER_SITE),
+                   api_client.get("/api/movies/", HTTP_ORIGIN=OTHER_SITE)]
+
+    for response in answers:
+        assert not [header for header in response.headers if header.lower().startswith("access-control-")]
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=[WEB_APP])
+def test_cors_covers_the_api_only(client):
+    response = client.get("/admin/login/", HTTP_ORIGIN=WEB_APP)
+
+    assert "Access-Control-Allow-Origin" not in response
