@@ -237,6 +237,8 @@ def directed(inspectors, serializer_inspector):
 
 
 class ErrorAwareAutoSchema(SwaggerAutoSchema):
+    """Each operation as the module docstring says: its error answers, bodies, summary, headers and security."""
+
     field_inspectors = [FormatFixingInspector, *directed(SwaggerAutoSchema.field_inspectors,
                                                          ResponseSerializerInspector)]
     filter_inspectors = [FilterSetInspector, *SwaggerAutoSchema.filter_inspectors]
