@@ -57,6 +57,10 @@ SERVER_ENV=(
     SECURE_SSL_REDIRECT=False SECURE_HSTS_SECONDS=0 SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False
     SECURE_PROXY_SSL_HEADER=off PYTHONWARNINGS="ignore:No directory at:UserWarning"
 )
+if curl -s -o /dev/null "$SERVER/"; then
+    echo "Something already answers on $SERVER; set CLIENTS_PORT to a free port" >&2
+    exit 1
+fi
 env "${SERVER_ENV[@]}" "$ROOT/.venv/bin/python" "$ROOT/manage.py" migrate --noinput -v 0
 env "${SERVER_ENV[@]}" "$ROOT/.venv/bin/python" "$ROOT/manage.py" load_demo
 env "${SERVER_ENV[@]}" "$ROOT/.venv/bin/gunicorn" movie_booking.wsgi:application --chdir "$ROOT" \
@@ -74,8 +78,9 @@ rm -rf generated build
 mkdir generated
 curl -fsS "$SERVER/swagger.json" -o generated/swagger.json
 npx swagger2openapi generated/swagger.json --outfile generated/openapi.json
-# NO_UPDATE_NOTIFIER: no network look-up for a newer CLI
-NO_UPDATE_NOTIFIER=1 npx redocly lint generated/openapi.json --config redocly.yaml --format=summary
+# No telemetry sent, no look-up for a newer version.
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+    npx redocly lint generated/openapi.json --config redocly.yaml --format=summary
 
 step "TypeScript: generate, type-check and compile, walk through"
 npx openapi-typescript generated/openapi.json --output generated/api.ts
