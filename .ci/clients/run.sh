@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generated clients against the served API, as a client team would make them: serve the app (gunicorn, DEBUG off,
-# a fresh SQLite database with the demo catalogue), fetch its live /swagger.json, convert it to OpenAPI 3 and lint
-# it (Redocly), generate a TypeScript client (openapi-typescript + openapi-fetch) and a Python client
+# a fresh SQLite database with the demo catalogue), fetch its live /swagger.json, convert it to OpenAPI 3, validate
+# and lint it (Redocly), generate a TypeScript client (openapi-typescript + openapi-fetch) and a Python client
 # (openapi-python-client), type-check the TypeScript, and run README's whole walk-through with each, using the
 # generated code unedited. Any drift between the document and the server fails. Generated code stays in generated/
 # and build/ (git-ignored). Tools are pinned: package.json + package-lock.json, requirements.txt.
@@ -73,11 +73,12 @@ done
 step "the app answers on $SERVER"
 wait "$tools" || { cat "$WORKDIR/tools.log" >&2; exit 1; }
 
-step "fetch the live document, convert it to OpenAPI 3 (validated), lint it"
+step "fetch the live document, convert it to OpenAPI 3, validate and lint it"
 rm -rf generated build
 mkdir generated
 curl -fsS "$SERVER/swagger.json" -o generated/swagger.json
 npx swagger2openapi generated/swagger.json --outfile generated/openapi.json
+npx oas-validate generated/openapi.json   # swagger2openapi's own validator of the result
 # No telemetry sent, no look-up for a newer version.
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
     npx redocly lint generated/openapi.json --config redocly.yaml --format=summary
