@@ -1,9 +1,12 @@
 """API.md's HTTP conventions: `Location` on every 201, and CORS for the browser apps that are listed."""
 import pytest
 from django.test import override_settings
+from django.urls import resolve
 
 from bookings.models import Booking
 from conftest import bearer_client
+from core.schema import PATH_VARIABLE
+from core.views import CreatedLocationMixin
 from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
 from users.models import User
 
@@ -50,6 +53,18 @@ def test_a_booking_points_at_itself_first_time_and_when_replayed(user_client):
     assert replay["Idempotent-Replayed"] == "true"
     assert location == replayed_location == f"http://testserver/api/bookings/{Booking.objects.get().id}/"
     assert user_client.get(location).json() == first.json()
+
+
+def test_every_view_the_document_says_answers_201_sends_location(api_client):
+    """The document declares Location on every 201; this holds the views to it, the next one included."""
+    document = api_client.get("/swagger.json").json()
+    creating = [(route, method) for route, item in document["paths"].items() for method, operation in item.items()
+                if method != "parameters" and "201" in operation["responses"]]
+
+    assert len(creating) >= 5
+    for route, method in creating:
+        view = resolve(PATH_VARIABLE.sub("1", f"{document['basePath']}{route}")).func
+        assert issubclass(view.cls, CreatedLocationMixin), (method, route)
 
 
 def test_answers_other_than_201_carry_no_location(user_client):
