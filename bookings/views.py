@@ -19,11 +19,13 @@ from bookings.serializers import (
     CheckInSerializer,
     MyBookingsQuerySerializer,
 )
-from core.schema import error_response
+from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.throttling import BookingRateThrottle
+from core.views import CreatedLocationMixin
 from movies.models import Show
 
 BOOK_BODY = openapi.Schema(
+    title="BookingRequest",
     type=openapi.TYPE_OBJECT,
     description='Exactly one of `seat_number` or `seat_numbers`. A seat is a number (5), a string of digits ("5") '
                 'or a label ("C7", any case). At most 10 distinct seats.',
@@ -45,6 +47,7 @@ IDEMPOTENCY_KEY = openapi.Parameter(
 SEAT_UNAVAILABLE = openapi.Response(
     "A requested seat is taken; nothing was booked",
     openapi.Schema(
+        title="SeatUnavailable",
         type=openapi.TYPE_OBJECT,
         required=["detail", "code", "seats"],
         properties={
@@ -57,12 +60,13 @@ SEAT_UNAVAILABLE = openapi.Response(
 )
 
 
-class TakeSeatsView(APIView):
+class TakeSeatsView(CreatedLocationMixin, APIView):
     """Book or hold seats of a show: the same body, checks and answers. Subclasses name the `operation`
     (for Idempotency-Key fingerprints) and its service, `take_seats`."""
 
     permission_classes = [IsAuthenticated]
     throttle_classes = [BookingRateThrottle]
+    created_url_name = "booking-detail"
 
     def post(self, request, pk):
         key = idempotency.key_from(request)
@@ -95,11 +99,12 @@ class BookShowView(TakeSeatsView):
 
     @swagger_auto_schema(
         operation_id="shows_book",
+        operation_summary="Book seats",
         operation_description="Book one or several seats of a show, all or nothing. The booking is CONFIRMED.",
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer, 400: error_response("Invalid seats, or the show has started "
-                                                               "(`code: show_started`)"),
+                                                               "(`code: show_started`)", VALIDATION_ERROR_SCHEMA),
                    409: SEAT_UNAVAILABLE},
     )
     def post(self, request, pk):
@@ -114,6 +119,7 @@ class HoldShowView(TakeSeatsView):
 
     @swagger_auto_schema(
         operation_id="shows_hold",
+        operation_summary="Hold seats",
         operation_description="Hold one or several seats of a show, all or nothing, while the buyer pays. The "
                               "booking is HELD until its `expires_at` (HOLD_SECONDS from now); confirm it with "
                               "`POST /api/bookings/{id}/confirm/` before then, or its seats are free again. "
@@ -122,7 +128,7 @@ class HoldShowView(TakeSeatsView):
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer,
                    400: error_response("Invalid seats, the show has started (`code: show_started`), or more than "
-                                       "10 seats held in this show (`code: hold_limit`)"),
+                                       "10 seats held in this show (`code: hold_limit`)", VALIDATION_ERROR_SCHEMA),
                    409: SEAT_UNAVAILABLE},
     )
     def post(self, request, pk):
@@ -139,7 +145,8 @@ class MyBookingsView(generics.ListAPIView):
     serializer_class = BookingSerializer
     filter_backends = []
 
-    @swagger_auto_schema(operation_id="my_bookings", query_serializer=MyBookingsQuerySerializer)
+    @swagger_auto_schema(operation_id="my_bookings", operation_summary="List my bookings",
+                         query_serializer=MyBookingsQuerySerializer)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -163,6 +170,7 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return selectors.visible_bookings(user=self.request.user)
 
     @swagger_auto_schema(
+        operation_summary="Cancel a booking",
         request_body=no_body,
         responses={200: BookingSerializer,
                    400: error_response("The show has started (`code: show_started`), or a ticket has been checked "

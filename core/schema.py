@@ -1,13 +1,40 @@
-"""drf-yasg schema generation that documents what the API really answers.
+"""drf-yasg schema generation that documents what the API really answers, exactly enough to generate clients.
 
-Stock drf-yasg documents only the success status. Clients (and the contract fuzzer) need the error
-answers too: 400 on writes and on invalid query filters, 401 wherever a token is read, 403 for staff-only
-writes, 404 on paths with an id and on pages past the end, 413 on oversized bodies, 422 on a reused
-Idempotency-Key, 429 on throttled views, 503 when the database does not answer. Public endpoints are
-marked as needing no token, and an `{id}` in a path is documented as the integer it is.
+Stock drf-yasg documents only the success status, one shape per serializer for reading and writing alike, and
+`{id}` twice. Here, for every endpoint, present and future, without per-view work:
+- Each path parameter is declared once, at path level, and as an integer where its route matches only digits.
+- A serializer has one definition as the server writes it (`Movie`: every field it writes is `required`, and
+  `x-nullable` where it may be null) and one as clients send it (`MovieRequest`: no read-only field; for PATCH
+  `PatchedMovieRequest`, with nothing required). A list page is a shared `Paginated<Item>List`.
+- The error answers are listed (400 on writes and invalid query filters, 401 wherever a token is read, 403 for
+  staff-only writes, 404 on paths with an id and on pages past the end, 413 and 415 on bodies, 422 on a reused
+  Idempotency-Key, 429 on throttled views, 503 when the database does not answer), each referring to a shared
+  error definition: `ValidationError` (field errors), `Error` (`{detail, code}`). An inline `openapi.Schema` with a
+  `title`, given as a request body or a response, becomes a shared definition named by that title (so a view's
+  own shape, such as the 409 with `seats`, is declared once however many operations answer it).
+- django-filter parameters carry their choices as an enum and their maximum length.
+- Every operation has a summary: the view's own, else one derived from the action and the model ("List movies",
+  "Get a booking"), else the first sentence of its description.
+- The response headers the server sends are declared where it sends them (RESPONSE_HEADERS).
+Public endpoints are marked as needing no token.
 """
+import http
+import re
+
+from django.urls import Resolver404, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern
 from drf_yasg import openapi
-from drf_yasg.inspectors import FieldInspector, SwaggerAutoSchema
+from drf_yasg.errors import SwaggerGenerationError
+from drf_yasg.generators import OpenAPISchemaGenerator
+from drf_yasg.inspectors import (
+    DjangoRestResponsePagination,
+    FieldInspector,
+    FilterInspector,
+    NotHandled,
+    ReferencingSerializerInspector,
+    SwaggerAutoSchema,
+)
+from drf_yasg.inspectors.field import get_queryset_from_view
 from rest_framework import permissions, serializers
 
 from core.permissions import IsStaffOrReadOnly
@@ -15,7 +42,21 @@ from core.permissions import IsStaffOrReadOnly
 ERROR_SCHEMA = openapi.Schema(
     title="Error",
     type=openapi.TYPE_OBJECT,
+    description="What went wrong, and a stable `code` to branch on.",
     properties={
+        "detail": openapi.Schema(type=openapi.TYPE_STRING),
+        "code": openapi.Schema(type=openapi.TYPE_STRING),
+    },
+    required=["detail", "code"],
+)
+VALIDATION_ERROR_SCHEMA = openapi.Schema(
+    title="ValidationError",
+    type=openapi.TYPE_OBJECT,
+    description="Invalid input: each field at fault maps to its messages (a list field's items by index), "
+                "`non_field_errors` to those about the body as a whole. A body that is not JSON, or valid input "
+                "that a rule refuses, answers `{detail, code}` instead.",
+    properties={
+        "non_field_errors": openapi.Schema(type=openapi.TYPE_ARRAY, items=openapi.Schema(type=openapi.TYPE_STRING)),
         "detail": openapi.Schema(type=openapi.TYPE_STRING),
         "code": openapi.Schema(type=openapi.TYPE_STRING),
     },
@@ -23,14 +64,72 @@ ERROR_SCHEMA = openapi.Schema(
 )
 
 
-def error_response(description):
-    return openapi.Response(description, ERROR_SCHEMA)
+def error_response(description, schema=ERROR_SCHEMA):
+    return openapi.Response(description, schema)
 
+
+LOCATION_HEADER = openapi.Schema(type=openapi.TYPE_STRING, format=openapi.FORMAT_URI,
+                                 description="The URL of what was created")
+RETRY_AFTER_HEADER = openapi.Schema(type=openapi.TYPE_INTEGER, description="Seconds to wait before retrying")
+IDEMPOTENT_REPLAYED_HEADER = openapi.Schema(
+    type=openapi.TYPE_STRING, enum=["true"],
+    description="Sent when this is the recorded answer to an earlier request with the same Idempotency-Key",
+)
+ETAG_HEADER = openapi.Schema(type=openapi.TYPE_STRING,
+                             description="Send it back in If-None-Match: 304 while the answer is unchanged")
+# Answers that the Idempotency-Key never records (so never replays): refused before the booking ran, or to retry.
+NOT_RECORDED = {401, 403, 413, 422, 429}
+
+# Which answers carry which header: declaring another (say ETag on cached reads) is one more row.
+RESPONSE_HEADERS = [
+    ("Location", LOCATION_HEADER, lambda operation, status: status == 201),
+    ("Retry-After", RETRY_AFTER_HEADER, lambda operation, status: status in (429, 503)),
+    ("ETag", ETAG_HEADER, lambda operation, status: status in (200, 304) and operation.is_cached_read()),
+    ("Idempotent-Replayed", IDEMPOTENT_REPLAYED_HEADER,
+     lambda operation, status: operation.takes_idempotency_key() and status < 500 and status not in NOT_RECORDED),
+]
 
 READ_ONLY_PUBLIC = (permissions.IsAuthenticatedOrReadOnly, IsStaffOrReadOnly)
 BODY_METHODS = ("POST", "PUT", "PATCH")
 IDEMPOTENCY_HEADER = "idempotency-key"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+PATH_VARIABLE = re.compile(r"\{([^}]+)\}")
+ACTION_SUMMARIES = {
+    "list": "List {plural}",
+    "retrieve": "Get {a} {name}",
+    "create": "Create {a} {name}",
+    "update": "Replace {a} {name}",
+    "partial_update": "Update {a} {name}",
+    "destroy": "Delete {a} {name}",
+}
+
+
+class ApiSchemaGenerator(OpenAPISchemaGenerator):
+    """Declares each path parameter once (at path level), as an integer where its route matches only digits."""
+
+    def __init__(self, info, version="", url=None, patterns=None, urlconf=None):
+        super().__init__(info, version, url, patterns, urlconf)
+        self.resolver = get_resolver(urlconf) if patterns is None else URLResolver(RegexPattern(r"^/"), patterns)
+
+    def get_path_parameters(self, path, view_cls):
+        parameters = super().get_path_parameters(path, view_cls)
+        for parameter in parameters:
+            if parameter.type == openapi.TYPE_STRING and self.route_matches_only_digits(path, parameter.name):
+                parameter.type = openapi.TYPE_INTEGER
+                parameter.pop("pattern", None)
+        return parameters
+
+    def route_matches_only_digits(self, path, variable):
+        """Whether the route of `path` (`/api/shows/{id}/book/`) takes only digits where `variable` stands."""
+        def view_at(values):
+            try:
+                match = self.resolver.resolve(PATH_VARIABLE.sub(lambda name: values.get(name.group(1), "1"), path))
+            except Resolver404:
+                return None
+            return getattr(match.func, "cls", match.func)
+
+        with_digits = view_at({})
+        return with_digits is not None and view_at({variable: "a"}) is not with_digits
 
 
 class FormatFixingInspector(FieldInspector):
@@ -51,32 +150,133 @@ class FormatFixingInspector(FieldInspector):
         return result
 
 
+class ResponseSerializerInspector(ReferencingSerializerInspector):
+    """A serializer's definition as the server writes it: no write-only field, and every other one always there."""
+
+    ref_name_format = "{}"
+
+    def get_serializer_ref_name(self, serializer):
+        name = super().get_serializer_ref_name(serializer)
+        return self.ref_name_format.format(name) if name else name
+
+    def field_to_swagger_object(self, field, swagger_object_type, use_references, **kwargs):
+        result = super().field_to_swagger_object(field, swagger_object_type, use_references, **kwargs)
+        if isinstance(field, serializers.Serializer) and result is not NotHandled:
+            self.shape(openapi.resolve_ref(result, self.components), field)
+        return result
+
+    def shape(self, schema, serializer):
+        properties = schema.get("properties", {})
+        for name, field in serializer.fields.items():
+            if field.write_only:
+                properties.pop(name, None)
+            elif name in properties:
+                properties[name].pop("readOnly", None)
+        schema.pop("required", None)
+        if properties:
+            schema.required = list(properties)
+
+
+class RequestSerializerInspector(ResponseSerializerInspector):
+    """A serializer's definition as clients send it: no read-only field; required what the serializer requires."""
+
+    ref_name_format = "{}Request"
+
+    def shape(self, schema, serializer):
+        properties = schema.get("properties", {})
+        for name, field in serializer.fields.items():
+            if field.read_only:
+                properties.pop(name, None)
+
+
+class PartialRequestSerializerInspector(RequestSerializerInspector):
+    """A PATCH body: any subset of the fields."""
+
+    ref_name_format = "Patched{}Request"
+
+    def shape(self, schema, serializer):
+        super().shape(schema, serializer)
+        schema.pop("required", None)
+
+
+class FilterSetInspector(FilterInspector):
+    """django-filter's query parameters, each with what it accepts: its choices as an enum, its maximum length."""
+
+    def get_filter_parameters(self, filter_backend):
+        if not hasattr(filter_backend, "get_filterset_class"):
+            return NotHandled
+        filterset_class = filter_backend.get_filterset_class(self.view, getattr(self.view, "queryset", None))
+        if filterset_class is None:
+            return NotHandled
+        return [
+            openapi.Parameter(
+                name, openapi.IN_QUERY, type=openapi.TYPE_STRING, required=query_filter.extra.get("required", False),
+                description=str(query_filter.label or ""), max_length=query_filter.extra.get("max_length"),
+                enum=[value for value, _ in query_filter.extra["choices"]] if "choices" in query_filter.extra else None,
+            )
+            for name, query_filter in filterset_class.base_filters.items()
+        ]
+
+
+class PaginatedListInspector(DjangoRestResponsePagination):
+    """A page of a list as one shared definition, `Paginated<Item>List`, whose four fields are always sent."""
+
+    def get_paginated_response(self, paginator, response_schema):
+        page = super().get_paginated_response(paginator, response_schema)
+        items = response_schema.get("items")
+        if page is response_schema or not isinstance(items, openapi.SchemaRef):
+            return page
+        page.required = list(page.properties)
+        definitions = self.components.with_scope(openapi.SCHEMA_DEFINITIONS)
+        name = f"Paginated{items.ref.rsplit('/', 1)[-1]}List"
+        definitions.setdefault(name, lambda: page)
+        return openapi.SchemaRef(definitions, name)
+
+
+def directed(inspectors, serializer_inspector):
+    """The field inspectors, with `serializer_inspector` in the place of the one that makes definitions."""
+    return [serializer_inspector if issubclass(inspector, ReferencingSerializerInspector) else inspector
+            for inspector in inspectors]
+
+
 class ErrorAwareAutoSchema(SwaggerAutoSchema):
-    field_inspectors = [FormatFixingInspector, *SwaggerAutoSchema.field_inspectors]
+    """Each operation as the module docstring says: its error answers, bodies, summary, headers and security."""
+
+    field_inspectors = [FormatFixingInspector, *directed(SwaggerAutoSchema.field_inspectors,
+                                                         ResponseSerializerInspector)]
+    filter_inspectors = [FilterSetInspector, *SwaggerAutoSchema.filter_inspectors]
+    paginator_inspectors = [PaginatedListInspector, *SwaggerAutoSchema.paginator_inspectors]
 
     def get_security(self):
         if self._is_public():
             return []
         return super().get_security()
 
-    def add_manual_parameters(self, parameters):
-        # Every `{id}` of this API is an integer primary key (the routes only match digits); say so, even
-        # where drf-yasg cannot see the model behind the view and would call it a string.
-        if "{id}" in self.path and not any(param.in_ == openapi.IN_PATH and param.name == "id"
-                                           for param in self.overrides.get("manual_parameters") or []):
-            self.overrides = {**self.overrides, "manual_parameters": [
-                *(self.overrides.get("manual_parameters") or []),
-                openapi.Parameter("id", openapi.IN_PATH, "The object's id", type=openapi.TYPE_INTEGER, required=True),
-            ]}
-        return super().add_manual_parameters(parameters)
+    def get_summary_and_description(self):
+        summary, description = super().get_summary_and_description()
+        return summary or self._derived_summary(description), description
+
+    def get_request_body_parameters(self, consumes):
+        parameters = super().get_request_body_parameters(consumes)
+        for parameter in parameters:
+            if parameter.in_ == openapi.IN_BODY:
+                parameter.schema = self._as_definition(parameter.schema)
+        return parameters
+
+    def get_request_body_schema(self, serializer):
+        direction = PartialRequestSerializerInspector if self.method == "PATCH" else RequestSerializerInspector
+        inspectors = directed(self.field_inspectors, direction)
+        return self.probe_inspectors(inspectors, "get_schema", serializer, {"field_inspectors": inspectors})
 
     def get_response_serializers(self):
         responses = super().get_response_serializers()
         method = self.method.upper()
         if method in BODY_METHODS:
-            responses.setdefault("400", error_response("Invalid input: `{field: [messages]}` or `{detail, code}`"))
+            responses.setdefault("400", error_response("Invalid input: `{field: [messages]}` or `{detail, code}`",
+                                                       VALIDATION_ERROR_SCHEMA))
         elif self._has_query_filters():
-            responses.setdefault("400", error_response("An invalid query parameter: `{parameter: [messages]}`"))
+            responses.setdefault("400", error_response("An invalid query parameter: `{parameter: [messages]}`",
+                                                       VALIDATION_ERROR_SCHEMA))
         if not self._is_public():
             responses.setdefault("401", error_response("Missing, invalid or expired token"))
         elif self.view.get_authenticators():
@@ -90,7 +290,9 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
         if method in BODY_METHODS:
             responses.setdefault("413", error_response("The request body is too large (`code: request_too_large`)"))
             responses.setdefault("415", error_response("The body is not JSON (`Content-Type: application/json`)"))
-        if self._takes_idempotency_key():
+        if self.is_cached_read():
+            responses.setdefault("304", openapi.Response("Not modified: If-None-Match holds the current ETag"))
+        if self.takes_idempotency_key():
             responses.setdefault("422", error_response("The Idempotency-Key was used with another body or show "
                                                        "(`code: idempotency_key_reused`)"))
         if self.view.get_throttles():
@@ -98,12 +300,47 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
         responses.setdefault("503", error_response("The database is unavailable; see the Retry-After header"))
         return responses
 
-    def _has_query_filters(self):
-        return self.get_query_serializer() is not None or bool(self.should_filter())
+    def get_response_schemas(self, response_serializers):
+        responses = super().get_response_schemas(response_serializers)
+        for status, response in responses.items():
+            response.description = response.description or http.HTTPStatus(int(status)).phrase
+            if "schema" in response:
+                response.schema = self._as_definition(response.schema)
+            headers = {name: header for name, header, sent_with in RESPONSE_HEADERS if sent_with(self, int(status))}
+            if headers:
+                response.headers = {**response.get("headers", {}), **headers}
+        return responses
 
-    def _takes_idempotency_key(self):
+    def is_cached_read(self):
+        """A read that core.cache serves (with an ETag, and 304 for a matching If-None-Match)."""
+        reads = getattr(self.view, "cached_reads", None) or {}
+        return self.method.upper() == "GET" and (getattr(self.view, "action", None) or "get") in reads
+
+    def takes_idempotency_key(self):
         return any(param.in_ == openapi.IN_HEADER and param.name.lower() == IDEMPOTENCY_HEADER
                    for param in self.overrides.get("manual_parameters") or [])
+
+    def _as_definition(self, schema):
+        """A titled inline schema, as a reference to the shared definition of that title."""
+        if not isinstance(schema, openapi.Schema) or not schema.get("title"):
+            return schema
+        definitions = self.components.with_scope(openapi.SCHEMA_DEFINITIONS)
+        if definitions.setdefault(schema.title, lambda: schema) != schema:
+            raise SwaggerGenerationError(f"Two different schemas are titled {schema.title!r}; rename one of them.")
+        return openapi.SchemaRef(definitions, schema.title)
+
+    def _derived_summary(self, description):
+        action = getattr(self.view, "action", None)
+        model = getattr(get_queryset_from_view(self.view), "model", None) if action in ACTION_SUMMARIES else None
+        if model is not None:
+            name = str(model._meta.verbose_name)
+            return ACTION_SUMMARIES[action].format(name=name, plural=model._meta.verbose_name_plural,
+                                                   a="an" if name[0] in "aeiou" else "a")
+        first_sentence = re.split(r"(?<=[.;:])\s", description, maxsplit=1)[0].rstrip(".;:")
+        return first_sentence or " ".join(self.operation_keys).capitalize()
+
+    def _has_query_filters(self):
+        return self.get_query_serializer() is not None or bool(self.should_filter())
 
     def _is_public(self):
         if not self.view.get_authenticators():
@@ -117,4 +354,3 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
     def _is_staff_only(self):
         return any(isinstance(permission, (IsStaffOrReadOnly, permissions.IsAdminUser))
                    for permission in self.view.get_permissions())
-

@@ -1,14 +1,17 @@
-"""Views every app shares: health, JSON answers for unknown paths and server errors."""
+"""Views every app shares: health, JSON answers for unknown paths and server errors, `Location` on 201s."""
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve, reverse
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
+from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 HEALTH_SCHEMA = openapi.Schema(
+    title="Health",
     type=openapi.TYPE_OBJECT,
     properties={
         "status": openapi.Schema(type=openapi.TYPE_STRING),
@@ -26,6 +29,7 @@ class HealthView(APIView):
 
     @swagger_auto_schema(
         operation_id="health",
+        operation_summary="Health check",
         responses={200: openapi.Response("Up, database answers", HEALTH_SCHEMA),
                    503: openapi.Response("The database does not answer", HEALTH_SCHEMA)},
     )
@@ -39,15 +43,40 @@ class HealthView(APIView):
         return Response({"status": "ok", "database": "ok"})
 
 
+class CreatedLocationMixin:
+    """A 201 answers `Location`, the absolute URL of what it created; also when an Idempotency-Key replays it,
+    since every answer of the view, recorded or fresh, passes through `finalize_response`."""
+
+    created_url_name = ""  # the created object's detail route, which takes its id as `pk`
+
+    def created_url(self, data):
+        return reverse(self.created_url_name, kwargs={"pk": data["id"]})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code == status.HTTP_201_CREATED and "Location" not in response:
+            response["Location"] = request.build_absolute_uri(self.created_url(response.data))
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
 class UnknownApiPathView(APIView):
-    """Any path under /api/ that no route matched: a JSON 404, whatever the method and DEBUG."""
+    """Any path under /api/ that no route matched: a JSON 404, whatever the method and DEBUG. A path that only
+    lacks its trailing slash is told the path that has it (a redirect would lose a POST's body)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
     swagger_schema = None
 
     def initial(self, request, *args, **kwargs):
+        if not request.path_info.endswith("/") and self.is_endpoint(f"{request.path_info}/"):
+            raise NotFound(f"There is no API endpoint at this path; paths end with a slash: {request.path}/")
         raise NotFound("There is no API endpoint at this path.")
+
+    @classmethod
+    def is_endpoint(cls, path):
+        try:
+            return getattr(resolve(path).func, "cls", None) is not cls
+        except Resolver404:
+            return False
 
 
 def json_not_found(request, exception=None):

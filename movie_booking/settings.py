@@ -255,7 +255,18 @@ SWAGGER_SETTINGS = {
     },
     "USE_SESSION_AUTH": False,
     "DEFAULT_AUTO_SCHEMA_CLASS": "core.schema.ErrorAwareAutoSchema",
+    "DEFAULT_GENERATOR_CLASS": "core.schema.ApiSchemaGenerator",
 }
+
+# Browser clients on other origins (django-cors-headers): CORS_ALLOWED_ORIGINS lists the web apps
+# (scheme://host[:port], comma-separated) that may call the API from a browser; by default none may.
+INSTALLED_APPS += ["corsheaders"]
+# First, so that a preflight OPTIONS is answered before anything can redirect or refuse it (no token needed).
+MIDDLEWARE.insert(0, "corsheaders.middleware.CorsMiddleware")
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed"]
 
 # Transport security: on by default in production (DEBUG off); a plain-HTTP deployment on loopback
 # turns each off explicitly. With DEBUG on they default to off.

@@ -1,4 +1,5 @@
 """Catalogue endpoints: public reads, staff-only writes."""
+from django.urls import reverse
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import generics, viewsets
 from rest_framework.decorators import action
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from core.cache import CachedRead
 from core.permissions import IsStaffOrReadOnly
 from core.schema import error_response
+from core.views import CreatedLocationMixin
 from movies import selectors, services
 from movies.filters import MovieFilter
 from movies.models import Movie, Screen, Show
@@ -43,11 +45,14 @@ def parse_show_query(request, query_serializer=ShowQuerySerializer):
     }
 
 
-class CatalogueViewSet(viewsets.ModelViewSet):
+class CatalogueViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
     """Anyone reads; staff write, each save going through the service that guards the model's rules."""
 
     permission_classes = [IsStaffOrReadOnly]
     lookup_value_regex = "[0-9]+"
+
+    def created_url(self, data):
+        return reverse(f"{self.basename}-detail", kwargs={"pk": data["id"]})
 
     def save(self, instance):
         """Create or update `instance` through its service."""
@@ -99,7 +104,8 @@ class MovieShowsView(generics.ListAPIView):
     filter_backends = []
     cached_reads = {"get": SHOW_LISTS}
 
-    @swagger_auto_schema(operation_id="movies_shows", query_serializer=MovieShowQuerySerializer)
+    @swagger_auto_schema(operation_id="movies_shows", operation_summary="List a movie's shows",
+                         query_serializer=MovieShowQuerySerializer)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -165,7 +171,7 @@ class ShowViewSet(CatalogueViewSet):
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    @swagger_auto_schema(responses={200: SeatMapSerializer})
+    @swagger_auto_schema(operation_summary="Get a show's seat map", responses={200: SeatMapSerializer})
     # Read-only for everyone, so another method is a 405, not a staff-permission 403.
     @action(detail=True, methods=["get"], permission_classes=[AllowAny])
     def seats(self, request, pk=None):

@@ -1,4 +1,5 @@
 """Sign up, log in (JWT), refresh, log out and who-am-I."""
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
@@ -13,6 +14,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core.schema import error_response
 from core.throttling import AuthRateThrottle
+from core.views import CreatedLocationMixin
 from users import services
 from users.serializers import (
     LoginSerializer,
@@ -25,6 +27,7 @@ from users.serializers import (
 )
 
 LOGIN_BODY = openapi.Schema(
+    title="LoginRequest",
     type=openapi.TYPE_OBJECT,
     properties={
         "username": openapi.Schema(type=openapi.TYPE_STRING, description="Username (or email)"),
@@ -37,12 +40,15 @@ LOGIN_BODY = openapi.Schema(
 BAD_TOKEN = error_response("The refresh token is invalid, expired, used or blacklisted")
 
 
-class SignupView(APIView):
+class SignupView(CreatedLocationMixin, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [AuthRateThrottle]
 
-    @swagger_auto_schema(operation_id="auth_signup", request_body=SignupSerializer,
+    def created_url(self, data):
+        return reverse("auth-me")  # where the new user reads their account, once logged in
+
+    @swagger_auto_schema(operation_id="auth_signup", operation_summary="Sign up", request_body=SignupSerializer,
                          responses={201: UserSerializer})
     def post(self, request):
         serializer = SignupSerializer(data=request.data)
@@ -57,6 +63,7 @@ class SignupView(APIView):
 
 @method_decorator(name="post", decorator=swagger_auto_schema(
     operation_id="auth_login",
+    operation_summary="Log in",
     operation_description="Send `username` (or an email in it) or `email`, with `password`.",
     request_body=LOGIN_BODY,
     responses={200: TokenPairSerializer, 401: error_response("Wrong credentials")},
@@ -68,6 +75,7 @@ class LoginView(TokenObtainPairView):
 
 @method_decorator(name="post", decorator=swagger_auto_schema(
     operation_id="auth_token_refresh",
+    operation_summary="Refresh the tokens",
     operation_description="Trades a refresh token for a new access token and a new refresh token; "
                           "the old refresh token stops working.",
     request_body=RefreshTokenSerializer,
@@ -80,7 +88,7 @@ class RefreshView(TokenRefreshView):
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @swagger_auto_schema(operation_id="auth_logout", request_body=RefreshTokenSerializer,
+    @swagger_auto_schema(operation_id="auth_logout", operation_summary="Log out", request_body=RefreshTokenSerializer,
                          responses={205: "Logged out; the refresh token is blacklisted", 401: BAD_TOKEN})
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
@@ -95,6 +103,7 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
+@method_decorator(name="get", decorator=swagger_auto_schema(operation_summary="Who am I"))
 class MeView(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer

@@ -13,12 +13,22 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("method", ["get", "post", "put", "delete"])
-@pytest.mark.parametrize("path", ["/api/nothing-here/", "/api/", "/api/movies/x/y/z/", "/api/auth/me"])
+@pytest.mark.parametrize("path", ["/api/nothing-here/", "/api/", "/api/movies/x/y/z/", "/api/nothing", "/api/shows/x"])
 def test_unknown_api_path_is_json_404(api_client, method, path):
     response = getattr(api_client, method)(path)
 
     assert response.status_code == 404
     assert response.json() == {"detail": "There is no API endpoint at this path.", "code": "not_found"}
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "delete"])
+@pytest.mark.parametrize("path", ["/api/auth/me", "/api/movies", "/api/shows/7/book", "/api/bookings/12"])
+def test_a_path_without_its_trailing_slash_is_told_the_path_with_it(api_client, method, path):
+    response = getattr(api_client, method)(f"{path}?page=2", {"seat_number": 1}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found",
+                               "detail": f"There is no API endpoint at this path; paths end with a slash: {path}/"}
 
 
 def test_unknown_path_outside_api_is_json_404_too(api_client):

@@ -107,27 +107,3 @@ def test_every_operation_keeps_its_documented_contract(case, world, wsgi_app):
 
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
-
-def operations(document):
-    return {(method.upper(), path): operation for path, item in document["paths"].items()
-            for method, operation in item.items() if method != "parameters"}
-
-
-@pytest.mark.django_db
-def test_the_document_lists_what_each_operation_really_answers(api_client):
-    listed = operations(api_client.get("/swagger.json").json())
-
-    assert set(listed[("POST", "/auth/login/")]["responses"]) >= {"200", "400", "401", "429"}
-    assert "201" not in listed[("POST", "/auth/login/")]["responses"]
-    assert "205" in listed[("POST", "/auth/logout/")]["responses"]
-    book = listed[("POST", "/shows/{id}/book/")]
-    assert set(book["responses"]) >= {"201", "400", "401", "404", "409", "413", "415", "429", "503"}
-    assert set(next(p for p in book["parameters"] if p["in"] == "body")["schema"]["properties"]) == {
-        "seat_number", "seat_numbers"}
-    assert set(listed[("GET", "/shows/")]["responses"]) >= {"200", "400", "404", "503"}
-    assert set(listed[("DELETE", "/movies/{id}/")]["responses"]) >= {"204", "401", "403", "404", "409"}
-    for (method, path), operation in listed.items():
-        assert "503" in operation["responses"], (method, path)
-        if "{id}" in path:
-            assert {"in": "path", "name": "id", "type": "integer"}.items() <= next(
-                p for p in operation["parameters"] if p["in"] == "path").items(), (method, path)

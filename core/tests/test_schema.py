@@ -1,0 +1,201 @@
+"""/swagger.json is exact enough to generate clients from (API.md, "Documentation and operations")."""
+import pytest
+from django.urls import path
+from drf_yasg import openapi
+from rest_framework import generics, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.schema import ApiSchemaGenerator
+from movies.models import Screen
+
+pytestmark = pytest.mark.django_db
+
+ERROR_DEFINITIONS = {"#/definitions/Error", "#/definitions/ValidationError", "#/definitions/SeatUnavailable"}
+
+
+@pytest.fixture
+def document(api_client):
+    return api_client.get("/swagger.json").json()
+
+
+def operations(document):
+    return {(method.upper(), route): operation for route, item in document["paths"].items()
+            for method, operation in item.items() if method != "parameters"}
+
+
+def schema_at(document, reference):
+    return document["definitions"][reference.rsplit("/", 1)[-1]]
+
+
+def test_the_document_lists_what_each_operation_really_answers(document):
+    listed = operations(document)
+
+    assert set(listed[("POST", "/auth/login/")]["responses"]) >= {"200", "400", "401", "429"}
+    assert "201" not in listed[("POST", "/auth/login/")]["responses"]
+    assert "205" in listed[("POST", "/auth/logout/")]["responses"]
+    book = listed[("POST", "/shows/{id}/book/")]
+    assert set(book["responses"]) >= {"201", "400", "401", "404", "409", "413", "415", "429", "503"}
+    body = next(p for p in book["parameters"] if p["in"] == "body")["schema"]
+    assert set(schema_at(document, body["$ref"])["properties"]) == {"seat_number", "seat_numbers"}
+    assert set(listed[("GET", "/shows/")]["responses"]) >= {"200", "400", "404", "503"}
+    assert set(listed[("DELETE", "/movies/{id}/")]["responses"]) >= {"204", "401", "403", "404", "409"}
+    for key, operation in listed.items():
+        assert "503" in operation["responses"], key
+
+
+def test_each_path_parameter_is_declared_once_at_path_level_as_an_integer(document):
+    for route, item in document["paths"].items():
+        declared = [(parameter["in"], parameter["name"]) for parameter in item.get("parameters", [])]
+        assert len(declared) == len(set(declared)), route
+        if "{id}" in route:
+            id_parameter = {"in": "path", "name": "id", "type": "integer", "required": True}
+            assert id_parameter.items() <= item["parameters"][0].items(), route
+        for method, operation in item.items():
+            if method != "parameters":
+                assert all(p["in"] != "path" for p in operation.get("parameters", [])), (method, route)
+
+
+def test_every_field_the_server_writes_is_required_and_nullable_ones_say_so(document):
+    definitions = document["definitions"]
+
+    for name in ("Movie", "Screen", "Show", "Booking", "BookedSeat", "BookedShow", "SeatMap", "Seat", "TokenPair",
+                 "Me", "User", "PaginatedMovieList", "PaginatedBookingList", "Health"):
+        assert set(definitions[name]["required"]) == set(definitions[name]["properties"]), name
+        assert not any("readOnly" in field for field in definitions[name]["properties"].values()), name
+    assert definitions["Booking"]["properties"]["cancelled_at"]["x-nullable"] is True
+    assert definitions["Movie"]["properties"]["release_date"]["x-nullable"] is True
+    assert definitions["PaginatedShowList"]["properties"]["next"]["x-nullable"] is True
+    assert "x-nullable" not in definitions["Booking"]["properties"]["created_at"]
+
+
+def test_bodies_are_what_clients_send_and_patch_bodies_are_partial(document):
+    listed, definitions = operations(document), document["definitions"]
+
+    def body_of(method, route):
+        reference = next(p for p in listed[(method, route)]["parameters"] if p["in"] == "body")["schema"]["$ref"]
+        return schema_at(document, reference)
+
+    assert body_of("POST", "/movies/") is body_of("PUT", "/movies/{id}/")
+    assert "id" not in body_of("POST", "/movies/")["properties"]
+    assert set(body_of("POST", "/movies/")["required"]) == {"title", "duration_minutes"}
+    for route in ("/movies/{id}/", "/screens/{id}/", "/shows/{id}/"):
+        assert "required" not in body_of("PATCH", route), route
+        assert body_of("PATCH", route)["properties"] == body_of("PUT", route)["properties"], route
+    assert "password" in body_of("POST", "/auth/signup/")["properties"]
+    assert "password" not in definitions["User"]["properties"]
+
+
+def test_parameters_with_a_fixed_set_of_values_list_it(document):
+    listed = operations(document)
+
+    def parameter(method, route, name):
+        return next(p for p in listed[(method, route)]["parameters"] if p["name"] == name)
+
+    assert set(parameter("GET", "/movies/", "ordering")["enum"]) == {
+        f"{sign}{field}" for sign in ("", "-") for field in ("title", "release_date", "duration_minutes", "id")}
+    assert set(parameter("GET", "/my-bookings/", "status")["enum"]) == {"CONFIRMED", "CANCELLED"}
+    assert parameter("GET", "/movies/", "search")["maxLength"] == 200
+
+
+@pytest.mark.parametrize("value", ["bogus", "-", "password"])
+def test_the_server_refuses_what_the_ordering_enum_leaves_out(api_client, value):
+    assert api_client.get(f"/api/movies/?ordering={value}").status_code == 400
+
+
+def test_every_error_answer_refers_to_a_shared_error_definition(document):
+    for key, operation in operations(document).items():
+        for status, response in operation["responses"].items():
+            if int(status) >= 400 and key != ("GET", "/health/"):
+                assert response["schema"]["$ref"] in ERROR_DEFINITIONS, (key, status)
+    seat_unavailable = operations(document)[("POST", "/shows/{id}/book/")]["responses"]["409"]["schema"]
+    assert set(schema_at(document, seat_unavailable["$ref"])["required"]) == {"detail", "code", "seats"}
+    assert set(document["definitions"]["Error"]["required"]) == {"detail", "code"}
+
+
+def test_every_operation_has_a_summary_a_person_would_write(document):
+    summaries = {key: operation.get("summary") for key, operation in operations(document).items()}
+
+    assert all(summaries.values()), [key for key, summary in summaries.items() if not summary]
+    assert {key: summaries[key] for key in [
+        ("POST", "/auth/signup/"), ("POST", "/auth/login/"), ("GET", "/auth/me/"), ("GET", "/movies/"),
+        ("GET", "/movies/{id}/"), ("PATCH", "/shows/{id}/"), ("PUT", "/shows/{id}/"), ("DELETE", "/screens/{id}/"),
+        ("POST", "/shows/{id}/book/"), ("GET", "/bookings/{id}/"), ("POST", "/bookings/{id}/cancel/"),
+    ]} == {
+        ("POST", "/auth/signup/"): "Sign up", ("POST", "/auth/login/"): "Log in", ("GET", "/auth/me/"): "Who am I",
+        ("GET", "/movies/"): "List movies", ("GET", "/movies/{id}/"): "Get a movie",
+        ("PATCH", "/shows/{id}/"): "Update a show", ("PUT", "/shows/{id}/"): "Replace a show",
+        ("DELETE", "/screens/{id}/"): "Delete a screen", ("POST", "/shows/{id}/book/"): "Book seats",
+        ("GET", "/bookings/{id}/"): "Get a booking", ("POST", "/bookings/{id}/cancel/"): "Cancel a booking",
+    }
+
+
+def test_response_headers_are_declared_where_they_are_sent(document):
+    listed = operations(document)
+
+    for key, operation in listed.items():
+        for status, response in operation["responses"].items():
+            headers = response.get("headers", {})
+            assert ("Location" in headers) == (status == "201"), (key, status)
+            assert ("Retry-After" in headers) == (status in ("429", "503")), (key, status)
+    book = listed[("POST", "/shows/{id}/book/")]["responses"]
+    assert {status for status, response in book.items() if "Idempotent-Replayed" in response.get("headers", {})} == {
+        "201", "400", "404", "409", "415"}
+    assert not any("Idempotent-Replayed" in response.get("headers", {})
+                   for key, operation in listed.items() if key[1] != "/shows/{id}/book/"
+                   for response in operation["responses"].values())
+
+
+def test_success_answers_are_described(document):
+    for key, operation in operations(document).items():
+        assert all(response["description"] for response in operation["responses"].values()), key
+
+
+class GadgetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Screen
+        fields = ["id", "name", "rows"]
+
+
+class GadgetViewSet(viewsets.ModelViewSet):
+    queryset = Screen.objects.all()
+    serializer_class = GadgetSerializer
+    lookup_value_regex = "[0-9]+"
+
+    @action(detail=True, methods=["post"])
+    def polish(self, request, pk=None):
+        """Polish a gadget. Nothing else is said about it."""
+        return Response()
+
+
+class GadgetPartsView(generics.ListAPIView):
+    serializer_class = GadgetSerializer
+
+    def get_queryset(self):
+        return Screen.objects.all()
+
+
+def test_an_endpoint_written_without_schema_code_gets_all_of_it():
+    """What the next endpoint gets for free: here a viewset, a custom action and a view with `<int:...>` routes."""
+    patterns = [
+        path("api/gadgets/", GadgetViewSet.as_view({"get": "list", "post": "create"})),
+        path("api/gadgets/<int:pk>/", GadgetViewSet.as_view({"get": "retrieve", "patch": "partial_update"})),
+        path("api/gadgets/<int:pk>/polish/", GadgetViewSet.as_view({"post": "polish"})),
+        path("api/gadgets/<int:pk>/parts/<int:number>/", GadgetPartsView.as_view()),
+    ]
+    document = ApiSchemaGenerator(openapi.Info("t", "v1"), patterns=patterns).get_schema(public=True).as_dict()
+    listed = operations(document)
+
+    assert [(p["name"], p["type"]) for p in document["paths"]["/gadgets/{id}/parts/{number}/"]["parameters"]] == [
+        ("id", "integer"), ("number", "integer")]
+    assert {key: operation["summary"] for key, operation in listed.items()} == {
+        ("GET", "/gadgets/"): "List screens", ("POST", "/gadgets/"): "Create a screen",
+        ("GET", "/gadgets/{id}/"): "Get a screen", ("PATCH", "/gadgets/{id}/"): "Update a screen",
+        ("POST", "/gadgets/{id}/polish/"): "Polish a gadget",
+        ("GET", "/gadgets/{id}/parts/{number}/"): "Gadgets parts list",
+    }
+    assert set(document["definitions"]) >= {"Gadget", "GadgetRequest", "PatchedGadgetRequest", "PaginatedGadgetList",
+                                             "Error", "ValidationError"}
+    assert document["definitions"]["Gadget"]["required"] == ["id", "name", "rows"]
+    assert "required" not in document["definitions"]["PatchedGadgetRequest"]
+    assert listed[("POST", "/gadgets/")]["responses"]["201"]["headers"]["Location"]["format"] == "uri"
