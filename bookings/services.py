@@ -42,9 +42,10 @@ MAX_HELD_SEATS_PER_SHOW = 10
 def book_seats(*, user, show_id, seat_numbers):
     """Book `seat_numbers` (distinct integers) of a show for `user`, all or nothing.
 
-    Returns the CONFIRMED Booking. Raises InvalidSeats (a seat that does not exist, none, duplicates
-    or more than MAX_SEATS_PER_BOOKING), ShowNotFound, ShowStarted, SeatUnavailable (naming the
-    taken seats; nothing is booked), or ServiceUnavailable when the database stays busy.
+    Returns the CONFIRMED Booking with its show, movie, screen and tickets loaded. Raises InvalidSeats (a seat
+    that does not exist, none, duplicates or more than MAX_SEATS_PER_BOOKING), ShowNotFound, ShowStarted,
+    SeatUnavailable (naming the taken seats; nothing is booked), or ServiceUnavailable when the database stays
+    busy.
     """
     return _take_seats(user=user, show_id=show_id, seat_numbers=seat_numbers, hold=False)
 
@@ -162,11 +163,12 @@ def _take_seats(*, user, show_id, seat_numbers, hold):
             user=user, show=show, total_price=sum(prices[categories[seat]] for seat in seat_numbers), created_at=now,
             status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, expires_at=held_until,
         )
-        Ticket.objects.bulk_create(
+        sold = Ticket.objects.bulk_create(
             Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until, category=categories[seat],
                    price=prices[categories[seat]], code=None if hold else tickets.new_ticket_code())
             for seat in seat_numbers
         )
+        _remember_tickets(booking, sold)
         if not hold:
             tasks.queue_confirmation_mail(booking.pk)
         return booking
@@ -177,6 +179,14 @@ def _take_seats(*, user, show_id, seat_numbers, hold):
         # Only the live-ticket constraint can refuse these rows: a seat was taken under us.
         show = Show.objects.select_related("screen").get(pk=show_id)
         raise SeatUnavailable(seats=_taken_labels(show, seat_numbers) or _labels(show, seat_numbers)) from None
+
+
+def _remember_tickets(booking, sold):
+    """Load `booking.tickets` with the rows just written, as a prefetch would, so that the answer is built from
+    memory instead of reading back (after commit, outside the lock) what this transaction wrote."""
+    tickets = booking.tickets.all()
+    tickets._result_cache, tickets._prefetch_done = sold, True
+    booking._prefetched_objects_cache = {"tickets": tickets}
 
 
 def _with_show_locked(show_id, work):

@@ -90,7 +90,6 @@ class TakeSeatsView(CreatedLocationMixin, APIView):
         seats.is_valid(raise_exception=True)
         booking = self.take_seats(user=request.user, show_id=show.pk,
                                   seat_numbers=seats.validated_data["seat_numbers"])
-        booking = selectors.bookings_with_details().get(pk=booking.pk)
         return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
