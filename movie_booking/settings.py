@@ -199,6 +199,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SIGNING_KEY": SECRET_KEY,
     "ALGORITHM": "HS256",
+    # Each token carries a hash of the password hash it was issued under: a password change revokes them all.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SWAGGER_USE_COMPAT_RENDERERS = False

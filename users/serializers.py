@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.serializers import UTCDateTimeField
 
@@ -74,13 +76,35 @@ class LoginSerializer(TokenObtainPairSerializer):
 
 
 class RefreshSerializer(TokenRefreshSerializer):
-    """simplejwt's refresh, answering 401 (not a crash) when the token's user no longer exists."""
+    """simplejwt's refresh, answering 401 (not a crash) when the token's user no longer exists or is inactive,
+    and when the password changed since the token was issued.
+
+    simplejwt checks its revocation claim (CHECK_REVOKE_TOKEN) only when an access token authenticates a
+    request, not on refresh; without this check a refresh token would outlive a password change.
+    """
+
+    default_error_messages = {
+        **TokenRefreshSerializer.default_error_messages,
+        "password_changed": "The password has changed since this token was issued.",
+    }
 
     def validate(self, attrs):
-        try:
-            return super().validate(attrs)
-        except User.DoesNotExist:
-            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
+        refresh = self.token_class(attrs["refresh"])
+        user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: refresh.get(jwt_settings.USER_ID_CLAIM)}).first()
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        revoked = refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
+        if jwt_settings.CHECK_REVOKE_TOKEN and revoked:
+            raise AuthenticationFailed(self.error_messages["password_changed"], "password_changed")
+        return super().validate(attrs)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
+                                         style={"input_type": "password"}, help_text="Your current password")
+    new_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
+                                         style={"input_type": "password"},
+                                         help_text="The new password; it goes through the password validators")
 
 
 class TokenPairSerializer(serializers.Serializer):

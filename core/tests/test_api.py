@@ -82,7 +82,8 @@ def test_swagger_document_lists_the_auth_paths_and_bearer_security(api_client):
         "type": "apiKey", "name": "Authorization", "in": "header",
         "description": "The access token from POST /api/auth/login/, typed as `Bearer eyJ...`",
     }
-    for path in ["/auth/signup/", "/auth/login/", "/auth/token/refresh/", "/auth/logout/", "/auth/me/", "/health/"]:
+    for path in ["/auth/signup/", "/auth/login/", "/auth/token/refresh/", "/auth/logout/", "/auth/me/",
+                 "/auth/password/", "/health/"]:
         assert path in document["paths"], path
     login = document["paths"]["/auth/login/"]["post"]
     assert login["security"] == []
