@@ -1,8 +1,11 @@
 """Fixtures shared by every app's tests."""
 import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -109,6 +112,44 @@ def screenshot():
         return path
 
     return save
+
+
+# --- Redis -------------------------------------------------------------------------------------------------
+# Tests of the shared cache run against Debian's redis-server, started here on loopback with persistence off.
+# Without it they are skipped on a developer's machine; in CI (CI=true) a missing server is an error.
+REDIS_SERVER = "/usr/bin/redis-server"
+REDIS_PORT = 26442
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The URL of a throwaway redis-server on 127.0.0.1, running for the whole test session."""
+    if not os.path.exists(REDIS_SERVER):
+        if IN_CI:
+            pytest.fail(f"CI=true but there is no {REDIS_SERVER}: .ci/run must install redis-server")
+        pytest.skip(f"needs {REDIS_SERVER} (apt-get install redis-server)")
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path_factory.mktemp("redis"))],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=REDIS_PORT)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"redis-server did not start on 127.0.0.1:{REDIS_PORT}")
+            time.sleep(0.05)
+    assert server.poll() is None, f"port {REDIS_PORT} is taken by another redis-server"
+    yield f"redis://127.0.0.1:{REDIS_PORT}/0"
+    client.close()
+    server.terminate()
+    server.wait(timeout=15)
+# --- end of Redis --------------------------------------------------------------------------------------------
 
 
 def pytest_report_header(config):

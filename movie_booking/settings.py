@@ -2,7 +2,6 @@
 
 `.env` (git-ignored, see `.env.example`) is loaded first; real environment variables win over it.
 """
-import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -151,19 +150,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Throttle counts must be shared by every worker process, so no per-process LocMemCache:
-# a file cache serves all workers of one machine, Redis (REDIS_URL) several machines.
+# --- Cache (throttle counts) ---
+# Throttle counts must be shared by every worker process, and counted atomically (core.throttling), so no
+# per-process LocMemCache and no FileBasedCache: a SQLite file of the cache's own serves all workers of one
+# machine (core.cache_backends), Redis (REDIS_URL) several machines.
 if env_str("REDIS_URL"):
-    if importlib.util.find_spec("redis") is None:
-        raise ImproperlyConfigured("REDIS_URL needs the redis package: pip install redis")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}}
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": env_str("CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+            "BACKEND": "core.cache_backends.SQLiteCache",
+            "LOCATION": str(Path(env_str("CACHE_DIR") or BASE_DIR / "var" / "cache") / "cache.sqlite3"),
         }
     }
+# --- end of cache ---
 
 # Requests are small JSON documents; a bigger body is refused (413) before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024)

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core.schema import error_response
-from core.throttling import AuthRateThrottle
+from core.throttling import AuthRateThrottle, TokenRefreshRateThrottle
 from users import services
 from users.serializers import (
     LoginSerializer,
@@ -92,6 +92,7 @@ class LoginView(NoStoreMixin, TokenObtainPairView):
 ))
 class RefreshView(NoStoreMixin, TokenRefreshView):
     serializer_class = RefreshSerializer
+    throttle_classes = [TokenRefreshRateThrottle]
 
 
 class LogoutView(APIView):

@@ -189,8 +189,12 @@ def test_ids_are_ascii_digits_only(api_client, path):
     assert api_client.get(path).status_code == 404
 
 
-def test_settings_say_what_redis_url_needs():
-    result = run_settings(DEBUG="True", REDIS_URL="redis://127.0.0.1:6379/0")
+@pytest.mark.parametrize(("env", "backend"), [({}, "core.cache_backends.SQLiteCache"),
+                                              ({"REDIS_URL": "redis://127.0.0.1:6379/0"},
+                                               "django.core.cache.backends.redis.RedisCache")])
+def test_the_shared_cache_is_a_sqlite_file_unless_redis_url_is_set(env, backend, tmp_path):
+    script = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = run_settings("-c", f"import django; django.setup(); {script}", DEBUG="True", CACHE_DIR=str(tmp_path),
+                          DJANGO_SETTINGS_MODULE="movie_booking.settings", **env)
 
-    assert result.returncode != 0
-    assert "REDIS_URL needs the redis package" in result.stderr
+    assert result.stdout.split() == [backend], result.stderr
