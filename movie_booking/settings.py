@@ -247,3 +247,22 @@ LOGGING = {
         "django.request": {"level": env_str("REQUEST_LOG_LEVEL", "ERROR")},
     },
 }
+
+# --- Login lockout (django-axes) -------------------------------------------------------------------------------
+# Repeated failed logins lock out the account and the client IP, at the admin's login form and the API's login
+# alike (axes hooks authenticate(): one count per account whichever door is used). The admin shows axes' 429
+# page; the API answers 429 `throttled` (users.serializers.AccountLocked). A successful login resets the count.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]  # first
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() < 60:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one past the limit locks
+AXES_RESET_ON_SUCCESS = True
+# One account however its identifier is spelled; the client IP as the throttles see it (NUM_PROXIES).
+AXES_USERNAME_CALLABLE = "users.backends.login_attempt_account"
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_ip"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; failures and lockouts are still logged
+# --- end of login lockout --------------------------------------------------------------------------------------

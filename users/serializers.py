@@ -1,9 +1,11 @@
 """Input and output shapes of the auth endpoints."""
+import axes.utils
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
@@ -56,6 +58,14 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email", "date_joined"]
 
 
+class AccountLocked(Throttled):
+    """A locked account or client IP: API.md's 429 `throttled`, retry after the cool-off (AXES_COOLOFF_TIME)."""
+
+    def __init__(self):
+        super().__init__(wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                         detail="Too many failed logins for this account or from this address.")
+
+
 class LoginSerializer(TokenObtainPairSerializer):
     """simplejwt's login, taking the username in `username` or the email in `email` (or in `username`)."""
 
@@ -72,7 +82,21 @@ class LoginSerializer(TokenObtainPairSerializer):
             message = "Send your username in `username` or your email in `email`."
             raise serializers.ValidationError({"username": [message]})
         attrs["username"] = identifier
-        return super().validate(attrs)
+        request = self.context["request"]
+        try:
+            tokens = super().validate(attrs)
+        except AuthenticationFailed:
+            # django-axes counted this failure (it hooks authenticate()); past AXES_FAILURE_LIMIT for the account
+            # or the client IP it refuses even the right password, until the cool-off has passed.
+            if getattr(request, "axes_locked_out", False):
+                raise AccountLocked() from None
+            raise
+        if settings.AXES_RESET_ON_SUCCESS:
+            # axes resets its count when Django's login() signals a session login, which a token login is not.
+            # Only this account's failures are forgotten: a login of one's own account must not clear the count
+            # of failures against others from the same IP.
+            axes.utils.reset(username=self.user.get_username())
+        return tokens
 
 
 class RefreshSerializer(TokenRefreshSerializer):

@@ -121,7 +121,7 @@ class TestLogin:
         assert response.status_code == 400
         assert "username" in response.json()
 
-    @override_settings(THROTTLE_AUTH="3/minute")
+    @override_settings(THROTTLE_AUTH="3/day")  # a day: no window ends within the test
     def test_throttled_per_ip_with_retry_after(self, api_client):
         for _ in range(3):
             login(api_client, username="nobody", password="x")
@@ -132,7 +132,7 @@ class TestLogin:
         assert response.json()["code"] == "throttled"
         assert int(response["Retry-After"]) > 0
 
-    @override_settings(THROTTLE_AUTH="3/minute")
+    @override_settings(THROTTLE_AUTH="3/day")  # a day: no window ends within the test
     def test_a_forged_x_forwarded_for_does_not_dodge_the_throttle(self, api_client):
         for n in range(3):
             api_client.post(LOGIN, {"username": "nobody", "password": "x"}, format="json",
@@ -143,7 +143,8 @@ class TestLogin:
 
         assert response.status_code == 429
 
-    @override_settings(THROTTLE_AUTH=None)
+    # The lockout after repeated failures is django-axes' business, tested in test_lockout.py.
+    @override_settings(THROTTLE_AUTH=None, AXES_ENABLED=False)
     def test_throttle_off_lets_everything_through(self, api_client):
         statuses = {login(api_client, username="nobody", password="x").status_code for _ in range(25)}
 
@@ -204,6 +205,18 @@ class TestRefreshAndLogout:
 
         assert response.status_code == 401
         assert api_client.post(REFRESH, {"refresh": other_refresh}, format="json").status_code == 200
+
+    @override_settings(THROTTLE_AUTH="3/day")  # a day: no window ends within the test
+    def test_refresh_is_throttled_per_ip_and_counted_apart_from_login(self, api_client, user):
+        for _ in range(3):
+            api_client.post(REFRESH, {"refresh": "garbage"}, format="json")
+
+        throttled = api_client.post(REFRESH, {"refresh": "garbage"}, format="json")
+
+        assert throttled.status_code == 429
+        assert throttled.json()["code"] == "throttled"
+        assert int(throttled["Retry-After"]) > 0
+        assert login(api_client, username=user.username, password=PASSWORD).status_code == 200
 
     @pytest.mark.parametrize("refresh", ["", "garbage", "a.b.c"])
     def test_malformed_refresh_token(self, api_client, refresh):
