@@ -218,14 +218,16 @@ SWAGGER_SETTINGS = {
 }
 
 # Transport security: on by default in production (DEBUG off); a plain-HTTP deployment on loopback
-# turns each off explicitly. With DEBUG on they default to off.
+# turns each off explicitly. With DEBUG on they default to off. The proxy's HTTPS header is off by default.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE_HSTS_SECONDS > 0)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", "off" if DEBUG else "HTTP_X_FORWARDED_PROTO,https")
+# Trusted only when the deployment says a TLS-terminating proxy sets it (and strips it from clients): believed
+# by default, any client's `X-Forwarded-Proto: https` would pass for HTTPS on a plain-HTTP server.
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", "off")
 if _proxy_ssl_header == ["off"]:
     SECURE_PROXY_SSL_HEADER = None
 elif len(_proxy_ssl_header) == 2:

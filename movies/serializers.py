@@ -3,10 +3,8 @@ from datetime import date
 
 from rest_framework import serializers
 
-from core.serializers import UTCDateTimeField
+from core.serializers import MAX_ID, StrictPrimaryKeyRelatedField, UTCDateTimeField
 from movies.models import Movie, Screen, Show
-
-MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number cannot name anything
 
 
 class MovieSerializer(serializers.ModelSerializer):
@@ -58,6 +56,8 @@ class ShowSerializer(serializers.ModelSerializer):
 
 class ShowWriteSerializer(serializers.ModelSerializer):
     """A show as written by staff: the movie and screen by id."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
     starts_at = UTCDateTimeField(validators=Show._meta.get_field("starts_at").validators)
     price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)

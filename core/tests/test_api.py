@@ -189,6 +189,16 @@ def test_ids_are_ascii_digits_only(api_client, path):
     assert api_client.get(path).status_code == 404
 
 
+@pytest.mark.parametrize(("env", "believed"), [({}, False), ({"SECURE_PROXY_SSL_HEADER": "off"}, False),
+                                               ({"SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https"}, True)])
+def test_a_clients_x_forwarded_proto_is_believed_only_when_the_deployment_says_a_proxy_sets_it(env, believed):
+    script = ("import django; django.setup(); from django.test import RequestFactory; "
+              "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())")
+    result = run_settings("-c", script, DEBUG="False", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.com",
+                          DJANGO_SETTINGS_MODULE="movie_booking.settings", **env)
+
+    assert result.stdout.split() == [str(believed)], result.stderr
+
 @pytest.mark.parametrize(("env", "backend"), [({}, "core.cache_backends.SQLiteCache"),
                                               ({"REDIS_URL": "redis://127.0.0.1:6379/0"},
                                                "django.core.cache.backends.redis.RedisCache")])
