@@ -27,8 +27,6 @@ class ChunkedBodyMiddleware:
             if not environ.get("wsgi.input_terminated"):
                 start_response("411 Length Required", [
                     ("Content-Type", "application/json"), ("Content-Length", str(len(LENGTH_REQUIRED))),
-                    # The unread chunks would be taken for the next request on this connection.
-                    ("Connection", "close"),
                 ])
                 return [LENGTH_REQUIRED]
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
