@@ -2,9 +2,9 @@
 
 DRF's stock throttle reads a request history from the cache and writes it back, so parallel requests all
 read the same history and all pass (50 parallel logins let 28 through a limit of 20). Here each request
-makes one atomic count instead: `add(key, 0)` then `incr(key)` on a key per client and window (Redis' INCR,
-LocMemCache's lock, core.cache_backends' single UPDATE), so N parallel requests never pass more than the
-limit, whichever worker serves them. Retry-After is the time to the window's end.
+makes one atomic count instead on a key per client and window: `add(key, 1)`, or when the key exists
+`incr(key)` (Redis' INCR, LocMemCache's lock, core.cache_backends' single UPDATE), so N parallel requests
+never pass more than the limit, whichever worker serves them. Retry-After is the time to the window's end.
 
 Rates are settings read from the environment (`20/minute`, `off` disables one), read per request rather
 than at import as DRF's `DEFAULT_THROTTLE_RATES` are, so a changed setting takes effect at once.

@@ -412,3 +412,16 @@ def test_token_and_signup_answers_are_never_stored(api_client, user, path):
 
     assert response.status_code in (200, 201)
     assert response["Cache-Control"] == "no-store"
+
+
+def test_auth_answers_run_a_bounded_number_of_queries(api_client, user, django_assert_max_num_queries):
+    with django_assert_max_num_queries(15):  # most are django-axes' count of the failure
+        assert login(api_client, username=user.username, password="wrong-password-1").status_code == 401
+    with django_assert_max_num_queries(8):
+        tokens = tokens_of(api_client, user)
+    with django_assert_max_num_queries(15):
+        tokens = refresh_with(api_client, tokens["refresh"]).json()
+    with django_assert_max_num_queries(3):
+        response = api_client.post(PASSWORD_CHANGE, {"old_password": PASSWORD, "new_password": NEW_PASSWORD},
+                                   format="json", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert response.status_code == 200
