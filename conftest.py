@@ -1,11 +1,15 @@
 """Fixtures shared by every app's tests."""
 import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -113,6 +117,72 @@ def screenshot():
     return save
 
 
+# --- Redis -------------------------------------------------------------------------------------------------
+# Tests of the shared cache run against Debian's redis-server, started here on loopback with persistence off.
+# Without it they are skipped on a developer's machine; in CI (CI=true) a missing server is an error.
+REDIS_SERVER = "/usr/bin/redis-server"
+REDIS_PORT = 26442
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The URL of a throwaway redis-server on 127.0.0.1, running for the whole test session."""
+    if not os.path.exists(REDIS_SERVER):
+        if IN_CI:
+            pytest.fail(f"CI=true but there is no {REDIS_SERVER}: .ci/run must install redis-server")
+        pytest.skip(f"needs {REDIS_SERVER} (apt-get install redis-server)")
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path_factory.mktemp("redis"))],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=REDIS_PORT)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"redis-server did not start on 127.0.0.1:{REDIS_PORT}")
+            time.sleep(0.05)
+    assert server.poll() is None, f"port {REDIS_PORT} is taken by another redis-server"
+    yield f"redis://127.0.0.1:{REDIS_PORT}/0"
+    client.close()
+    server.terminate()
+    server.wait(timeout=15)
+# --- end of Redis --------------------------------------------------------------------------------------------
+
+
 def pytest_report_header(config):
     database = settings.DATABASES["default"]
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('HOST') or ''}".rstrip()
+
+
+class ClosableConnectionPool(redis.ConnectionPool):
+    """Django's RedisCache keeps a pool per thread and never closes it; the test closes them when it ends."""
+
+    opened = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opened.append(self)
+
+
+@pytest.fixture(params=["locmem", "sqlite-file", "redis"])
+def shared_cache(request, tmp_path):
+    """CACHES for one of the backends, cleared; the cache handler builds a fresh instance in each thread."""
+    backends = {
+        "locmem": lambda: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"},
+        "sqlite-file": lambda: {"BACKEND": "core.cache_backends.SQLiteCache",
+                                "LOCATION": str(tmp_path / "cache.sqlite3")},
+        "redis": lambda: {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": request.getfixturevalue("redis_url"),
+                          "OPTIONS": {"pool_class": ClosableConnectionPool}},
+    }
+    with override_settings(CACHES={"default": backends[request.param]()}):
+        caches["default"].clear()
+        yield request.param
+    while ClosableConnectionPool.opened:
+        ClosableConnectionPool.opened.pop().disconnect()

@@ -6,9 +6,9 @@ from rest_framework import serializers
 
 from bookings.models import Booking
 from bookings.services import MAX_SEATS_PER_BOOKING
-from core.serializers import UTCDateTimeField
+from core.serializers import MAX_ID, UTCDateTimeField
 from movies.seating import PRICED_CATEGORIES, seat_label, seat_number_from_label
-from movies.serializers import MAX_ID, MovieSummarySerializer, ScreenSummarySerializer
+from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer
 
 DIGITS = re.compile(r"^[0-9]{1,6}$")
 

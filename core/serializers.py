@@ -1,7 +1,11 @@
 """Serializer fields shared by the apps."""
+import re
 from datetime import UTC
 
 from rest_framework import serializers
+
+MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number cannot name anything
+ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -10,3 +14,20 @@ class UTCDateTimeField(serializers.DateTimeField):
     def __init__(self, **kwargs):
         kwargs.setdefault("default_timezone", UTC)
         super().__init__(**kwargs)
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An object written by its id: a JSON integer, or a string of ASCII digits.
+
+    DRF's field passes the value to the database lookup, which takes `1.5` and `1.0` for 1 and `"١٢"` (Arabic
+    digits) for 12: a float or a string of other digits would silently name another object. They are 400.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and ASCII_DIGITS.fullmatch(data):
+            data = int(data)
+        if type(data) is not int:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)

@@ -153,12 +153,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Throttle counts must be shared by every worker process, so no per-process LocMemCache:
-# a file cache serves all workers of one machine (REDIS_URL, below, replaces it for several machines).
+# Throttle counts must be shared by every worker process, and counted atomically (core.throttling), so no
+# per-process LocMemCache and no FileBasedCache: a SQLite file of the cache's own serves all workers of one
+# machine (core.cache_backends); REDIS_URL, below, replaces it for several machines.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": env_str("CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+        "BACKEND": "core.cache_backends.SQLiteCache",
+        "LOCATION": str(Path(env_str("CACHE_DIR") or BASE_DIR / "var" / "cache") / "cache.sqlite3"),
     }
 }
 
@@ -241,6 +242,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SIGNING_KEY": SECRET_KEY,
     "ALGORITHM": "HS256",
+    # Each token carries a hash of the password hash it was issued under: a password change revokes them all.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SWAGGER_USE_COMPAT_RENDERERS = False
@@ -269,14 +272,16 @@ CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "if-no
 CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed"]
 
 # Transport security: on by default in production (DEBUG off); a plain-HTTP deployment on loopback
-# turns each off explicitly. With DEBUG on they default to off.
+# turns each off explicitly. With DEBUG on they default to off. The proxy's HTTPS header is off by default.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE_HSTS_SECONDS > 0)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", "off" if DEBUG else "HTTP_X_FORWARDED_PROTO,https")
+# Trusted only when the deployment says a TLS-terminating proxy sets it (and strips it from clients): believed
+# by default, any client's `X-Forwarded-Proto: https` would pass for HTTPS on a plain-HTTP server.
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", "off")
 if _proxy_ssl_header == ["off"]:
     SECURE_PROXY_SSL_HEADER = None
 elif len(_proxy_ssl_header) == 2:
@@ -298,3 +303,22 @@ LOGGING = {
         "django.request": {"level": env_str("REQUEST_LOG_LEVEL", "ERROR")},
     },
 }
+
+# --- Login lockout (django-axes) -------------------------------------------------------------------------------
+# Repeated failed logins lock out the account and the client IP, at the admin's login form and the API's login
+# alike (axes hooks authenticate(): one count per account whichever door is used). The admin shows axes' 429
+# page; the API answers 429 `throttled` (users.serializers.AccountLocked). A successful login resets the count.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]  # first
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() < 60:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one past the limit locks
+AXES_RESET_ON_SUCCESS = True
+# One account however its identifier is spelled; the client IP as the throttles see it (NUM_PROXIES).
+AXES_USERNAME_CALLABLE = "users.backends.login_attempt_account"
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_ip"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; failures and lockouts are still logged
+# --- end of login lockout --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Staff manage the catalogue here; every save goes through the same services as the API."""
+"""Staff manage the catalogue here; every save and delete goes through the same services as the API."""
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -109,11 +109,18 @@ class MovieAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.save_movie(movie=obj)
 
+    def delete_model(self, request, obj):
+        services.delete_movie(movie=obj)
+
+    def delete_queryset(self, request, queryset):
+        for movie in queryset:
+            services.delete_movie(movie=movie)
+
     def save_formset(self, request, form, formset, change):
         for show in formset.save(commit=False):
             services.save_show(show=show)
         for show in formset.deleted_objects:
-            show.delete()
+            services.delete_show(show=show)
 
 
 @admin.register(Screen)
@@ -134,6 +141,13 @@ class ScreenAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.save_screen(screen=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_screen(screen=obj)
+
+    def delete_queryset(self, request, queryset):
+        for screen in queryset:
+            services.delete_screen(screen=screen)
 
 
 @admin.register(Show)
@@ -168,3 +182,10 @@ class ShowAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.save_show(show=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_show(show=obj)
+
+    def delete_queryset(self, request, queryset):
+        for show in queryset:
+            services.delete_show(show=show)

@@ -3,11 +3,9 @@ from datetime import date
 
 from rest_framework import serializers
 
-from core.serializers import UTCDateTimeField
+from core.serializers import MAX_ID, StrictPrimaryKeyRelatedField, UTCDateTimeField
 from movies import seating
 from movies.models import MAX_ROWS, Movie, Screen, Show
-
-MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number cannot name anything
 
 
 class MovieSerializer(serializers.ModelSerializer):
@@ -103,6 +101,8 @@ class ShowSerializer(serializers.ModelSerializer):
 
 class ShowWriteSerializer(serializers.ModelSerializer):
     """A show as written by staff: the movie and screen by id; `price`, `prices` or both (they must agree)."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
     starts_at = UTCDateTimeField(validators=Show._meta.get_field("starts_at").validators)
     price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, required=False,

@@ -1,13 +1,18 @@
-"""Catalogue writes that have rules: shows never overlap on a screen, and sold seats never move.
+"""Catalogue writes that have rules: shows never overlap on a screen, sold seats never move, and
+nothing with bookings is deleted.
 
 Each save locks the screen row first, so two staff writes that could overlap are ordered; the
 checks run again inside that lock. The `check_*` functions run the same checks without locks, for
-forms that want to show the error before saving.
+forms that want to show the error before saving. Each delete locks the shows it would delete, the
+rows every booking locks first, so a delete and a booking of the same show are ordered too.
 """
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from core.cache import bump_after_commit
+from core.db import run_with_retries
+from core.exceptions import ProtectedObject
 from movies.exceptions import ScreenHasBookings, ShowHasBookings, ShowOverlap
 from movies.models import Movie, Screen, Show, live_ticket_condition, overlap_message
 
@@ -89,3 +94,41 @@ def save_screen(*, screen):
         screen.save()
         bump_after_commit("catalogue")
     return screen
+
+
+def delete_show(*, show):
+    """Delete a show. Raises ProtectedObject when it has bookings (live or cancelled: they are history)."""
+    _delete_with_its_shows(show, Show.objects.filter(pk=show.pk))
+
+
+def delete_screen(*, screen):
+    """Delete a screen with its shows. Raises ProtectedObject when one of its shows has bookings."""
+    _delete_with_its_shows(screen, Show.objects.filter(screen_id=screen.pk))
+
+
+def delete_movie(*, movie):
+    """Delete a movie with its shows. Raises ProtectedObject when one of its shows has bookings."""
+    _delete_with_its_shows(movie, Show.objects.filter(movie_id=movie.pk))
+
+
+def _delete_with_its_shows(instance, shows):
+    """Delete `instance` and, by cascade, `shows`, after locking those shows (by pk, the order every
+    multi-show lock takes). A booking writes only while it holds its show's lock, so once the locks are
+    held, the check for bookings that Django's delete makes (on_delete=PROTECT) sees every booking
+    committed before, and no booking can start until the delete commits (it then finds no show: 404).
+    Without the locks, a booking committed between that check and the delete broke the foreign key at
+    commit: a 500.
+    """
+    def delete_in_transaction():
+        with transaction.atomic():
+            list(shows.select_for_update().order_by("pk").values_list("pk", flat=True))
+            instance.delete()
+            bump_after_commit("catalogue")
+
+    try:
+        run_with_retries(delete_in_transaction)
+    except (ProtectedError, RestrictedError) as error:
+        raise ProtectedObject() from error
+    except IntegrityError as error:
+        # A row that Django's check cannot see (a writer that skipped the show's lock) still refers to a show.
+        raise ProtectedObject() from error

@@ -46,7 +46,7 @@ def parse_show_query(request, query_serializer=ShowQuerySerializer):
 
 
 class CatalogueViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
-    """Anyone reads; staff write, each save going through the service that guards the model's rules."""
+    """Anyone reads; staff write, each save and delete going through the service that guards the model's rules."""
 
     permission_classes = [IsStaffOrReadOnly]
     lookup_value_regex = "[0-9]+"
@@ -96,6 +96,9 @@ class MovieViewSet(CatalogueViewSet):
     def save(self, movie):
         return services.save_movie(movie=movie)
 
+    def perform_destroy(self, movie):
+        services.delete_movie(movie=movie)
+
 
 class MovieShowsView(generics.ListAPIView):
     """One movie's shows, soonest first: upcoming only unless `from` or `date` is given."""
@@ -127,6 +130,9 @@ class ScreenViewSet(CatalogueViewSet):
     def save(self, screen):
         return services.save_screen(screen=screen)
 
+    def perform_destroy(self, screen):
+        services.delete_screen(screen=screen)
+
 
 class ShowViewSet(CatalogueViewSet):
     """Shows. Anyone reads; staff write with movie and screen ids, and read the show back nested."""
@@ -152,6 +158,9 @@ class ShowViewSet(CatalogueViewSet):
 
     def save(self, show):
         return services.save_show(show=show)
+
+    def perform_destroy(self, show):
+        services.delete_show(show=show)
 
     @swagger_auto_schema(request_body=ShowWriteSerializer, responses={201: ShowSerializer})
     def create(self, request, *args, **kwargs):

@@ -1,10 +1,14 @@
 """Input and output shapes of the auth endpoints."""
+import axes.utils
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.serializers import UTCDateTimeField
 
@@ -54,6 +58,14 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email", "date_joined"]
 
 
+class AccountLocked(Throttled):
+    """A locked account or client IP: API.md's 429 `throttled`, retry after the cool-off (AXES_COOLOFF_TIME)."""
+
+    def __init__(self):
+        super().__init__(wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                         detail="Too many failed logins for this account or from this address.")
+
+
 class LoginSerializer(TokenObtainPairSerializer):
     """simplejwt's login, taking the username in `username` or the email in `email` (or in `username`)."""
 
@@ -70,17 +82,53 @@ class LoginSerializer(TokenObtainPairSerializer):
             message = "Send your username in `username` or your email in `email`."
             raise serializers.ValidationError({"username": [message]})
         attrs["username"] = identifier
-        return super().validate(attrs)
+        request = self.context["request"]
+        try:
+            tokens = super().validate(attrs)
+        except AuthenticationFailed:
+            # django-axes counted this failure (it hooks authenticate()); past AXES_FAILURE_LIMIT for the account
+            # or the client IP it refuses even the right password, until the cool-off has passed.
+            if getattr(request, "axes_locked_out", False):
+                raise AccountLocked() from None
+            raise
+        if settings.AXES_RESET_ON_SUCCESS:
+            # axes resets its count when Django's login() signals a session login, which a token login is not.
+            # Only this account's failures are forgotten: a login of one's own account must not clear the count
+            # of failures against others from the same IP.
+            axes.utils.reset(username=self.user.get_username())
+        return tokens
 
 
 class RefreshSerializer(TokenRefreshSerializer):
-    """simplejwt's refresh, answering 401 (not a crash) when the token's user no longer exists."""
+    """simplejwt's refresh, answering 401 (not a crash) when the token's user no longer exists or is inactive,
+    and when the password changed since the token was issued.
+
+    simplejwt checks its revocation claim (CHECK_REVOKE_TOKEN) only when an access token authenticates a
+    request, not on refresh; without this check a refresh token would outlive a password change.
+    """
+
+    default_error_messages = {
+        **TokenRefreshSerializer.default_error_messages,
+        "password_changed": "The password has changed since this token was issued.",
+    }
 
     def validate(self, attrs):
-        try:
-            return super().validate(attrs)
-        except User.DoesNotExist:
-            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
+        refresh = self.token_class(attrs["refresh"])
+        user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: refresh.get(jwt_settings.USER_ID_CLAIM)}).first()
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        revoked = refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
+        if jwt_settings.CHECK_REVOKE_TOKEN and revoked:
+            raise AuthenticationFailed(self.error_messages["password_changed"], "password_changed")
+        return super().validate(attrs)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
+                                         style={"input_type": "password"}, help_text="Your current password")
+    new_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
+                                         style={"input_type": "password"},
+                                         help_text="The new password; it goes through the password validators")
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
-"""Account rules: creating users."""
-from django.contrib.auth import get_user_model
+"""Account rules: creating users, changing a password."""
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.exceptions import DomainError
@@ -7,6 +8,24 @@ from core.exceptions import DomainError
 
 class UserAlreadyExists(DomainError):
     code = "user_exists"
+
+
+class WrongPassword(DomainError):
+    code = "wrong_password"
+    message = "This is not your current password."
+
+
+class PasswordRejected(DomainError):
+    """The new password fails AUTH_PASSWORD_VALIDATORS; `messages` says why, one line per validator."""
+
+    code = "password_rejected"
+
+    def __init__(self, messages, *, field):
+        super().__init__(" ".join(messages), field=field)
+        self.messages = list(messages)
+
+    def as_body(self):
+        return {self.field: self.messages}
 
 
 def register_user(*, username, email, password):
@@ -20,3 +39,22 @@ def register_user(*, username, email, password):
         if users.filter(username__iexact=username).exists():
             raise UserAlreadyExists("A user with that username already exists.", field="username") from error
         raise UserAlreadyExists("A user with that email already exists.", field="email") from error
+
+
+def change_password(*, user, old_password, new_password):
+    """Give `user` a new password. Raises WrongPassword (on `old_password`) unless `old_password` is the
+    current one, PasswordRejected (on `new_password`) when a password validator refuses the new one.
+
+    Every token issued before stops working: tokens carry a hash of the password hash they were issued
+    under (simplejwt's CHECK_REVOKE_TOKEN), and the new hash no longer matches it. The same holds for every
+    other way of changing a password (the admin, `manage.py changepassword`, `set_password`).
+    """
+    if not user.check_password(old_password):
+        raise WrongPassword(field="old_password")
+    try:
+        password_validation.validate_password(new_password, user=user)
+    except ValidationError as error:
+        raise PasswordRejected(error.messages, field="new_password") from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user

@@ -8,4 +8,5 @@ urlpatterns = [
     path("auth/token/refresh/", views.RefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("auth/password/", views.PasswordChangeView.as_view(), name="auth-password"),
 ]

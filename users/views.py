@@ -1,5 +1,6 @@
-"""Sign up, log in (JWT), refresh, log out and who-am-I."""
+"""Sign up, log in (JWT), refresh, log out, who-am-I and change the password."""
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
@@ -12,13 +13,14 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from core.schema import error_response
-from core.throttling import AuthRateThrottle
+from core.schema import VALIDATION_ERROR_SCHEMA, error_response
+from core.throttling import AuthRateThrottle, TokenRefreshRateThrottle
 from core.views import CreatedLocationMixin
 from users import services
 from users.serializers import (
     LoginSerializer,
     MeSerializer,
+    PasswordChangeSerializer,
     RefreshSerializer,
     RefreshTokenSerializer,
     SignupSerializer,
@@ -37,10 +39,25 @@ LOGIN_BODY = openapi.Schema(
     required=["password"],
     example={"username": "demo", "password": "demo-pass-1234"},
 )
-BAD_TOKEN = error_response("The refresh token is invalid, expired, used or blacklisted")
+BAD_TOKEN = error_response("The refresh token is invalid, expired, used or blacklisted, its account is inactive, "
+                           "or the password changed since it was issued")
 
 
-class SignupView(CreatedLocationMixin, APIView):
+class NoStoreMixin:
+    """Answers with tokens or credentials in them: no browser or proxy may keep a copy (`Cache-Control: no-store`)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+def token_pair(user):
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class SignupView(CreatedLocationMixin, NoStoreMixin, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [AuthRateThrottle]
@@ -68,7 +85,7 @@ class SignupView(CreatedLocationMixin, APIView):
     request_body=LOGIN_BODY,
     responses={200: TokenPairSerializer, 401: error_response("Wrong credentials")},
 ))
-class LoginView(TokenObtainPairView):
+class LoginView(NoStoreMixin, TokenObtainPairView):
     serializer_class = LoginSerializer
     throttle_classes = [AuthRateThrottle]
 
@@ -81,8 +98,9 @@ class LoginView(TokenObtainPairView):
     request_body=RefreshTokenSerializer,
     responses={200: TokenPairSerializer, 401: BAD_TOKEN},
 ))
-class RefreshView(TokenRefreshView):
+class RefreshView(NoStoreMixin, TokenRefreshView):
     serializer_class = RefreshSerializer
+    throttle_classes = [TokenRefreshRateThrottle]
 
 
 class LogoutView(APIView):
@@ -110,3 +128,23 @@ class MeView(generics.RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+class PasswordChangeView(NoStoreMixin, APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AuthRateThrottle]
+
+    @swagger_auto_schema(
+        operation_id="auth_password_change",
+        operation_description="Change your password. Answers a fresh token pair, so this device stays logged in; "
+                              "every access and refresh token issued before is refused (401) from now on.",
+        request_body=PasswordChangeSerializer,
+        responses={200: TokenPairSerializer,
+                   400: error_response("`old_password` is wrong, or a password validator refuses `new_password`: "
+                                       "`{field: [messages]}`", VALIDATION_ERROR_SCHEMA)},
+    )
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.change_password(user=request.user, **serializer.validated_data)
+        return Response(token_pair(user))

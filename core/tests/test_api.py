@@ -92,7 +92,8 @@ def test_swagger_document_lists_the_auth_paths_and_bearer_security(api_client):
         "type": "apiKey", "name": "Authorization", "in": "header",
         "description": "The access token from POST /api/auth/login/, typed as `Bearer eyJ...`",
     }
-    for path in ["/auth/signup/", "/auth/login/", "/auth/token/refresh/", "/auth/logout/", "/auth/me/", "/health/"]:
+    for path in ["/auth/signup/", "/auth/login/", "/auth/token/refresh/", "/auth/logout/", "/auth/me/",
+                 "/auth/password/", "/health/"]:
         assert path in document["paths"], path
     login = document["paths"]["/auth/login/"]["post"]
     assert login["security"] == []
@@ -198,13 +199,25 @@ def test_ids_are_ascii_digits_only(api_client, path):
     assert api_client.get(path).status_code == 404
 
 
-def test_settings_use_redis_as_the_cache_when_redis_url_is_set():
-    result = run_settings("-c", "from movie_booking import settings; print(settings.CACHES['default'])",
-                          DEBUG="True", REDIS_URL="redis://127.0.0.1:6379/0")
+@pytest.mark.parametrize(("env", "believed"), [({}, False), ({"SECURE_PROXY_SSL_HEADER": "off"}, False),
+                                               ({"SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https"}, True)])
+def test_a_clients_x_forwarded_proto_is_believed_only_when_the_deployment_says_a_proxy_sets_it(env, believed):
+    script = ("import django; django.setup(); from django.test import RequestFactory; "
+              "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())")
+    result = run_settings("-c", script, DEBUG="False", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.com",
+                          DJANGO_SETTINGS_MODULE="movie_booking.settings", **env)
 
-    assert result.returncode == 0, result.stderr
-    assert "django.core.cache.backends.redis.RedisCache" in result.stdout
-    assert "redis://127.0.0.1:6379/0" in result.stdout
+    assert result.stdout.split() == [str(believed)], result.stderr
+
+@pytest.mark.parametrize(("env", "backend"), [({}, "core.cache_backends.SQLiteCache"),
+                                              ({"REDIS_URL": "redis://127.0.0.1:6379/0"},
+                                               "django.core.cache.backends.redis.RedisCache")])
+def test_the_shared_cache_is_a_sqlite_file_unless_redis_url_is_set(env, backend, tmp_path):
+    script = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = run_settings("-c", f"import django; django.setup(); {script}", DEBUG="True", CACHE_DIR=str(tmp_path),
+                          DJANGO_SETTINGS_MODULE="movie_booking.settings", **env)
+
+    assert result.stdout.split() == [backend], result.stderr
 
 
 def test_a_redis_that_does_not_answer_is_json_503_and_writes_nothing(api_client, django_user_model):

@@ -382,6 +382,41 @@ class TestStaffWrites:
         assert not Show.objects.exists()
 
     @pytest.mark.parametrize(
+        "spelled",
+        [
+            lambda pk: pk + 0.5,  # the lookup would truncate it to pk
+            float,  # 3.0: a JSON float, not an id
+            lambda pk: str(pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),  # Arabic-Indic digits
+            lambda pk: str(pk).translate(str.maketrans("0123456789", "０１２３４５６７８９")),  # full-width digits
+            lambda pk: f"{pk}.0",
+            lambda pk: f" {pk}",
+            lambda pk: True,
+            lambda pk: [pk],
+            lambda pk: 2**70,
+            lambda pk: -pk,
+        ],
+        ids=["float", "integral-float", "arabic-indic-digits", "full-width-digits", "decimal-string", "padded-string",
+             "boolean", "list", "past-64-bits", "negative"],
+    )
+    @pytest.mark.parametrize("field", ["movie", "screen"])
+    def test_an_id_is_an_integer_or_a_string_of_ascii_digits_and_nothing_else(self, staff_client, field, spelled):
+        body = {"movie": MovieFactory().id, "screen": ScreenFactory().id, "starts_at": iso(hours_from_now(5)),
+                "price": "9.50"}
+        body[field] = spelled(body[field])
+
+        response = staff_client.post("/api/shows/", body, format="json")
+
+        assert response.status_code == 400
+        assert list(response.json()) == [field]
+        assert not Show.objects.exists()
+
+    def test_an_id_may_be_sent_as_a_string_of_ascii_digits(self, staff_client):
+        body = {"movie": str(MovieFactory().id), "screen": str(ScreenFactory().id), "starts_at": iso(hours_from_now(5)),
+                "price": "9.50"}
+
+        assert staff_client.post("/api/shows/", body, format="json").status_code == 201
+
+    @pytest.mark.parametrize(
         "changes",
         [{"duration_minutes": 0}, {"duration_minutes": 1441}, {"title": "x" * 10_000}, {"poster_url": "not a url"},
          {"release_date": "someday"}],

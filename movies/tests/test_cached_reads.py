@@ -124,8 +124,9 @@ class TestWritesChangeWhatIsRead:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_readers_racing_bookers_never_see_a_sold_seat_free():
-    """Once a booking's 201 is back, every read that starts after it shows the seat taken."""
+def test_readers_racing_bookers_never_see_a_sold_seat_free(shared_cache):
+    """Once a booking's 201 is back, every read that starts after it shows the seat taken: on every cache
+    backend (one process's memory, the one-machine SQLite file, Redis) and both databases."""
     show = ShowFactory(screen=ScreenFactory(rows=4, seats_per_row=10))
     booking_with_seats(show, [40])  # one sold seat before the race, so the first reads are cached
     buyers = UserFactory.create_batch(12)

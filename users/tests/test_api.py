@@ -1,6 +1,10 @@
 """The auth endpoints, through HTTP, as API.md describes them."""
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.management.commands import changepassword
+from django.core.management import call_command
 from django.test import override_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -117,7 +121,7 @@ class TestLogin:
         assert response.status_code == 400
         assert "username" in response.json()
 
-    @override_settings(THROTTLE_AUTH="3/minute")
+    @override_settings(THROTTLE_AUTH="3/day")  # a day: no window ends within the test
     def test_throttled_per_ip_with_retry_after(self, api_client):
         for _ in range(3):
             login(api_client, username="nobody", password="x")
@@ -128,7 +132,7 @@ class TestLogin:
         assert response.json()["code"] == "throttled"
         assert int(response["Retry-After"]) > 0
 
-    @override_settings(THROTTLE_AUTH="3/minute")
+    @override_settings(THROTTLE_AUTH="3/day")  # a day: no window ends within the test
     def test_a_forged_x_forwarded_for_does_not_dodge_the_throttle(self, api_client):
         for n in range(3):
             api_client.post(LOGIN, {"username": "nobody", "password": "x"}, format="json",
@@ -139,7 +143,8 @@ class TestLogin:
 
         assert response.status_code == 429
 
-    @override_settings(THROTTLE_AUTH=None)
+    # The lockout after repeated failures is django-axes' business, tested in test_lockout.py.
+    @override_settings(THROTTLE_AUTH=None, AXES_ENABLED=False)
     def test_throttle_off_lets_everything_through(self, api_client):
         statuses = {login(api_client, username="nobody", password="x").status_code for _ in range(25)}
 
@@ -201,6 +206,18 @@ class TestRefreshAndLogout:
         assert response.status_code == 401
         assert api_client.post(REFRESH, {"refresh": other_refresh}, format="json").status_code == 200
 
+    @override_settings(THROTTLE_AUTH="3/day")  # a day: no window ends within the test
+    def test_refresh_is_throttled_per_ip_and_counted_apart_from_login(self, api_client, user):
+        for _ in range(3):
+            api_client.post(REFRESH, {"refresh": "garbage"}, format="json")
+
+        throttled = api_client.post(REFRESH, {"refresh": "garbage"}, format="json")
+
+        assert throttled.status_code == 429
+        assert throttled.json()["code"] == "throttled"
+        assert int(throttled["Retry-After"]) > 0
+        assert login(api_client, username=user.username, password=PASSWORD).status_code == 200
+
     @pytest.mark.parametrize("refresh", ["", "garbage", "a.b.c"])
     def test_malformed_refresh_token(self, api_client, refresh):
         response = api_client.post(REFRESH, {"refresh": refresh}, format="json")
@@ -253,3 +270,158 @@ class TestMe:
         response = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {access}")
 
         assert response.status_code == 401
+
+
+PASSWORD_CHANGE = "/api/auth/password/"
+NEW_PASSWORD = "a-brand-new-secret-77"
+
+
+def tokens_of(api_client, user, password=PASSWORD):
+    return login(api_client, username=user.username, password=password).json()
+
+
+def me_with(api_client, access):
+    return api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {access}")
+
+
+def refresh_with(api_client, refresh):
+    return api_client.post(REFRESH, {"refresh": refresh}, format="json")
+
+
+class TestPasswordChange:
+    def change(self, api_client, access, **body):
+        return api_client.post(PASSWORD_CHANGE, body, format="json", HTTP_AUTHORIZATION=f"Bearer {access}")
+
+    def test_answers_a_fresh_pair_and_every_older_token_is_refused(self, api_client, user):
+        old = tokens_of(api_client, user)
+        older = tokens_of(api_client, user)  # a second device
+
+        response = self.change(api_client, old["access"], old_password=PASSWORD, new_password=NEW_PASSWORD)
+
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "no-store"
+        fresh = response.json()
+        assert set(fresh) == {"access", "refresh"}
+        for stale in (old, older):
+            assert me_with(api_client, stale["access"]).status_code == 401
+            assert me_with(api_client, stale["access"]).json()["code"] == "password_changed"
+            assert refresh_with(api_client, stale["refresh"]).status_code == 401
+        assert me_with(api_client, fresh["access"]).json()["id"] == user.id
+        assert refresh_with(api_client, fresh["refresh"]).status_code == 200
+        assert login(api_client, username=user.username, password=NEW_PASSWORD).status_code == 200
+        assert login(api_client, username=user.username, password=PASSWORD).status_code == 401
+
+    def test_a_wrong_old_password_is_400_on_it_and_changes_nothing(self, api_client, user):
+        old = tokens_of(api_client, user)
+
+        response = self.change(api_client, old["access"], old_password="not-my-password-1", new_password=NEW_PASSWORD)
+
+        assert response.status_code == 400
+        assert list(response.json()) == ["old_password"]
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)
+        assert me_with(api_client, old["access"]).status_code == 200
+
+    @pytest.mark.parametrize("new_password", ["123", "password", "12345678901", "user-example"])
+    def test_the_validators_refuse_a_weak_new_password_with_400_on_it(self, api_client, new_password):
+        user = UserFactory(username="user", email="user@example.com")
+        old = tokens_of(api_client, user)
+
+        response = self.change(api_client, old["access"], old_password=PASSWORD, new_password=new_password)
+
+        assert response.status_code == 400
+        assert list(response.json()) == ["new_password"]
+        assert all(isinstance(message, str) for message in response.json()["new_password"])
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)
+
+    @pytest.mark.parametrize("body", [{}, {"old_password": PASSWORD}, {"new_password": NEW_PASSWORD},
+                                      {"old_password": None, "new_password": NEW_PASSWORD},
+                                      {"old_password": PASSWORD, "new_password": "x" * 10_000}])
+    def test_missing_or_invalid_fields_are_400(self, user_client, user, body):
+        response = user_client.post(PASSWORD_CHANGE, body, format="json")
+
+        assert response.status_code == 400
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)
+
+    def test_needs_a_token(self, api_client):
+        response = api_client.post(PASSWORD_CHANGE, {"old_password": PASSWORD, "new_password": NEW_PASSWORD},
+                                   format="json")
+
+        assert response.status_code == 401
+
+
+class TestRevocation:
+    """A password changed any other way, or a deactivated account, refuses every token issued before."""
+
+    def assert_refused(self, api_client, stale):
+        assert me_with(api_client, stale["access"]).status_code == 401
+        assert refresh_with(api_client, stale["refresh"]).status_code == 401
+
+    def test_set_password(self, api_client, user):
+        stale = tokens_of(api_client, user)
+
+        user.set_password(NEW_PASSWORD)
+        user.save()
+
+        self.assert_refused(api_client, stale)
+
+    def test_admin_password_form(self, api_client, admin_client, user):
+        stale = tokens_of(api_client, user)
+
+        response = admin_client.post(f"/admin/users/user/{user.pk}/password/",
+                                     {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
+
+        assert response.status_code == 302
+        self.assert_refused(api_client, stale)
+
+    def test_manage_py_changepassword(self, api_client, user, monkeypatch):
+        stale = tokens_of(api_client, user)
+        monkeypatch.setattr(changepassword.Command, "_get_pass", lambda command, prompt="": NEW_PASSWORD)
+
+        call_command("changepassword", user.username, stdout=io.StringIO())
+
+        self.assert_refused(api_client, stale)
+
+    def test_deactivation(self, api_client, user):
+        stale = tokens_of(api_client, user)
+
+        user.is_active = False
+        user.save()
+
+        self.assert_refused(api_client, stale)
+
+    def test_tokens_of_an_unchanged_account_keep_working(self, api_client, user):
+        tokens = tokens_of(api_client, user)
+
+        user.email = "new-address@example.com"
+        user.save()
+
+        assert me_with(api_client, tokens["access"]).status_code == 200
+        assert refresh_with(api_client, tokens["refresh"]).status_code == 200
+
+
+@pytest.mark.parametrize("path", [LOGIN, REFRESH, SIGNUP])
+def test_token_and_signup_answers_are_never_stored(api_client, user, path):
+    bodies = {LOGIN: {"username": user.username, "password": PASSWORD},
+              REFRESH: {"refresh": str(RefreshToken.for_user(user))},
+              SIGNUP: signup_body()}
+
+    response = api_client.post(path, bodies[path], format="json")
+
+    assert response.status_code in (200, 201)
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_auth_answers_run_a_bounded_number_of_queries(api_client, user, django_assert_max_num_queries):
+    with django_assert_max_num_queries(15):  # most are django-axes' count of the failure
+        assert login(api_client, username=user.username, password="wrong-password-1").status_code == 401
+    with django_assert_max_num_queries(8):
+        tokens = tokens_of(api_client, user)
+    with django_assert_max_num_queries(15):
+        tokens = refresh_with(api_client, tokens["refresh"]).json()
+    with django_assert_max_num_queries(3):
+        response = api_client.post(PASSWORD_CHANGE, {"old_password": PASSWORD, "new_password": NEW_PASSWORD},
+                                   format="json", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert response.status_code == 200

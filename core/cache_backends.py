@@ -1,0 +1,158 @@
+"""A cache backend on a SQLite file of its own: the default cache every worker process of one machine shares.
+
+Django's FileBasedCache is not atomic (`incr` is a get and a set), lists its whole directory on every set and
+culls random entries past MAX_ENTRIES; the database cache would take the app database's write lock. Here each
+operation is one SQL statement on a file apart from the app's database (WAL, busy timeout), so `add` and
+`incr` are atomic across threads and processes, the guarantee the throttles' counters need:
+
+- integers are stored as SQL integers, so `incr` is one `UPDATE ... SET value = value + ? ... RETURNING`;
+  anything else is pickled, as in Django's own backends. `incr` of a value that is not an integer is a
+  TypeError, as in Redis;
+- `add` is one INSERT that wins only over a missing or expired row;
+- expired rows are invisible at once and deleted in bounded batches, oldest first, every SWEEP_EVERY writes
+  of a connection (through an index: never a table scan, never a random eviction). There is no MAX_ENTRIES:
+  a row stays until it expires or is deleted.
+
+Each thread opens its own connection, and so does each process after a fork (gunicorn's workers).
+"""
+import os
+import pickle
+import sqlite3
+import threading
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+
+BUSY_TIMEOUT_SECONDS = 10
+SWEEP_EVERY = 100
+SWEEP_BATCH = 500
+SQL_INTEGER = range(-(2**63), 2**63)
+# SQLite allows 32,766 parameters in a statement; a get_many or delete_many of more keys runs in several.
+KEYS_PER_STATEMENT = 500
+
+INHERITED_CONNECTIONS = []
+
+LIVE = "(expires IS NULL OR expires > ?)"
+UPSERT = "INSERT INTO cache (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE " \
+         "SET value = excluded.value, expires = excluded.expires"
+
+
+def _encode(value):
+    return value if type(value) is int and value in SQL_INTEGER else pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(stored):
+    return stored if isinstance(stored, int) else pickle.loads(stored)
+
+
+class SQLiteCache(BaseCache):
+    """`LOCATION` is the SQLite file (its folder is created when missing)."""
+
+    def __init__(self, location, params):
+        super().__init__(params)
+        self._path = location
+        self._local = threading.local()
+
+    def _connection(self):
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():  # this thread's first use, or a forked child's
+            if getattr(local, "connection", None) is not None:
+                # SQLite's rule: a connection inherited through fork() is neither used nor closed by the child.
+                INHERITED_CONNECTIONS.append(local.connection)
+            folder = os.path.dirname(self._path)
+            if folder:
+                os.makedirs(folder, exist_ok=True)
+            connection = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            # No type on `value`: SQLite keeps integers as integers and pickles as blobs.
+            connection.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value NOT NULL, expires REAL)")
+            connection.execute("CREATE INDEX IF NOT EXISTS cache_expires ON cache (expires)")
+            local.connection, local.pid, local.writes = connection, os.getpid(), 0
+        return local.connection
+
+    def _read(self, sql, params):
+        return self._connection().execute(sql, params).fetchall()
+
+    def _write(self, sql, params):
+        """Run one writing statement; return (rows it returned, rows it changed)."""
+        connection = self._connection()
+        cursor = connection.execute(sql, params)
+        rows = cursor.fetchall()  # stepping to the end finishes the statement, which commits it
+        self._local.writes += 1
+        if self._local.writes % SWEEP_EVERY == 0:
+            connection.execute("DELETE FROM cache WHERE key IN (SELECT key FROM cache WHERE expires <= ? "
+                               "ORDER BY expires LIMIT ?)", (time.time(), SWEEP_BATCH))
+        return rows, cursor.rowcount
+
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        rows = self._read(f"SELECT value FROM cache WHERE key = ? AND {LIVE}", (key, time.time()))
+        return _decode(rows[0][0]) if rows else default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        self._write(UPSERT, (key, _encode(value), self.get_backend_timeout(timeout)))
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        _, changed = self._write(f"{UPSERT} WHERE NOT (cache.expires IS NULL OR cache.expires > ?)",
+                                 (key, _encode(value), self.get_backend_timeout(timeout), time.time()))
+        return changed == 1
+
+    def incr(self, key, delta=1, version=None):
+        made_key = self.make_and_validate_key(key, version=version)
+        rows, _ = self._write(f"UPDATE cache SET value = value + ? WHERE key = ? AND {LIVE} "
+                              "AND typeof(value) = 'integer' RETURNING value", (delta, made_key, time.time()))
+        if rows:
+            return rows[0][0]
+        if self.has_key(key, version=version):
+            raise TypeError(f"The value of key '{key}' is not an integer.")
+        raise ValueError(f"Key '{key}' not found.")
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        _, changed = self._write(f"UPDATE cache SET expires = ? WHERE key = ? AND {LIVE}",
+                                 (self.get_backend_timeout(timeout), key, time.time()))
+        return changed == 1
+
+    def delete(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        now = time.time()
+        rows, _ = self._write("DELETE FROM cache WHERE key = ? RETURNING expires", (key,))
+        return any(expires is None or expires > now for (expires,) in rows)
+
+    def has_key(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return bool(self._read(f"SELECT 1 FROM cache WHERE key = ? AND {LIVE}", (key, time.time())))
+
+    def clear(self):
+        self._write("DELETE FROM cache", ())
+
+    def get_many(self, keys, version=None):
+        made_keys = {self.make_and_validate_key(key, version=version): key for key in keys}
+        found = {}
+        for batch in _batches(list(made_keys)):
+            rows = self._read(f"SELECT key, value FROM cache WHERE key IN ({', '.join('?' * len(batch))}) "
+                              f"AND {LIVE}", (*batch, time.time()))
+            found.update((made_keys[made_key], _decode(value)) for made_key, value in rows)
+        return found
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        expires = self.get_backend_timeout(timeout)
+        rows = [(self.make_and_validate_key(key, version=version), _encode(value), expires)
+                for key, value in data.items()]
+        connection = self._connection()
+        with connection:  # one transaction: all or none
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(UPSERT, rows)
+        return []
+
+    def delete_many(self, keys, version=None):
+        made_keys = [self.make_and_validate_key(key, version=version) for key in keys]
+        for batch in _batches(made_keys):
+            self._write(f"DELETE FROM cache WHERE key IN ({', '.join('?' * len(batch))})", batch)
+
+
+def _batches(items):
+    return [items[start:start + KEYS_PER_STATEMENT] for start in range(0, len(items), KEYS_PER_STATEMENT)]
