@@ -193,6 +193,8 @@ def run_database(label, database_url, args, secret_key):
     seeded = json.loads(seeded_file.read_text())
     print(f"[{label}] migrated and seeded in {time.monotonic() - started:.1f} s: {seeded['counts']}", file=sys.stderr)
     result = {"database": label, "seed": seeded["counts"]}
+    result["cpu"] = cpu_per_request(env, seeded_file, requests=args.cpu_requests)
+    print(f"[{label}] CPU per request (ms): {result['cpu']}", file=sys.stderr)
     gunicorn = {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads}
     with Gunicorn("bench.ceiling:application", args.port, env, name=f"{label}-ceiling", **gunicorn) as ceiling, \
             Gunicorn("movie_booking.wsgi:application", args.port + 1, env, name=f"{label}-api", **gunicorn) as api:
@@ -319,6 +321,16 @@ def run_behind_nginx(env, args, seeded, label):
             "read": {name: summarise_reads(measured) for name, measured in runs.items()}, "flash_sales": sales}
 
 
+def cpu_per_request(env, seeded_file, *, requests):
+    """bench/cpu.py in a process of its own: the ceiling view's CPU per request, then every API endpoint's."""
+    measured = {}
+    for args in (["--ceiling"], [str(seeded_file)]):
+        done = subprocess.run([PYTHON, "-m", "bench.cpu", *args, "--requests", str(requests)], cwd=ROOT, env=env,
+                              check=True, capture_output=True, text=True)
+        measured.update(json.loads(done.stdout))
+    return measured
+
+
 def summarise_reads(measured):
     return {
         "requests_per_s": statistics.median(m["requests_per_s"] for m in measured),
@@ -408,6 +420,12 @@ def markdown(report):
                 f"{fmt(sale['p95_ms'], 1)} | {fmt(sale['p99_ms'], 1)} | {statuses} | {sale['sold_in_database']} | "
                 f"{sale['double_sales']} | {sale['lost_seats']} | {sale['server_errors']} | "
                 f"{sum(sale['client_errors'].values())} |")
+    lines += ["", "## CPU per request (in-process, the real WSGI handler; median of 5 batches)", "",
+              "| database | endpoint | CPU ms per request | ceiling's CPU as a share of it |", "|---|---|---:|---:|"]
+    for result in report["databases"]:
+        ceiling_ms = result["cpu"]["ceiling"]
+        for name, ms in result["cpu"].items():
+            lines.append(f"| {result['database']} | {name} | {ms:.3f} | {ceiling_ms / ms:.0%} |")
     lines += [
         "",
         f"## Hold then confirm (one show of 500 seats; a quarter of the holds abandoned, "
@@ -536,6 +554,7 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds: SQLite, 20 seats, 20 clients")
     parser.add_argument("--scenarios", default=SCENARIOS,
                         help="any of reads, flash, holds, nginx (the hammer always runs; nginx: PostgreSQL only)")
+    parser.add_argument("--cpu-requests", type=int, default=300, help="requests per batch of the CPU profile")
     parser.add_argument("--hold-seconds", type=int, default=10,
                         help="the server's HOLD_SECONDS: abandoned holds give their seats back within the run")
     parser.add_argument("--app-ports", default="8790,8791", help="nginx scenario: the two app servers' ports")
@@ -549,6 +568,7 @@ def main(argv=None):
         args.scenarios = SMOKE_SCENARIOS
         args.databases, args.clients, args.read_clients, args.duration, args.repeats = "sqlite", 20, 5, 1, 1
         args.workers, args.threads, args.read_driver, args.warmup, args.hold_seconds = 2, 2, "python", 0.2, 3
+        args.cpu_requests = 20
         args.seed_args = ["--movies", "3", "--shows", "6", "--tickets", "12", "--users", "20", "--flash-shows", "1",
                           "--rows", "4", "--seats-per-row", "5"]
     if args.read_driver == "auto":

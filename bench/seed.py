@@ -82,10 +82,10 @@ def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row
              for booking, (show, chunk) in zip(bookings, booking_seats, strict=True) for seat in chunk),
             batch_size=5000,
         )
-        # Fresh 500-seat shows for the flash sales, the hold-then-confirm sale and the one-seat hammer, each on
-        # a screen of its own.
+        # Fresh 500-seat shows for the flash sales, the hold-then-confirm sale, the in-process CPU profile and the
+        # one-seat hammer, each on a screen of its own.
         special_screens = Screen.objects.bulk_create(
-            Screen(name=f"Bench Flash {i:02d}", rows=rows, seats_per_row=seats_per_row) for i in range(flash_shows + 2)
+            Screen(name=f"Bench Flash {i:02d}", rows=rows, seats_per_row=seats_per_row) for i in range(flash_shows + 3)
         )
         special_shows = Show.objects.bulk_create(
             Show(movie=catalogue[0], screen=screen, starts_at=first_start, price=Decimal("12.00"))
@@ -99,6 +99,7 @@ def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row
         "seat_map_sold": per_show,
         "flash_show_ids": [show.pk for show in special_shows[:flash_shows]],
         "hold_show_id": special_shows[flash_shows].pk,
+        "cpu_show_id": special_shows[flash_shows + 1].pk,  # bench/cpu.py books it seat by seat
         "hammer_show_id": special_shows[-1].pk,
         "seats": rows * seats_per_row,
         "seats_per_row": seats_per_row,

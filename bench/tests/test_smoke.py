@@ -15,6 +15,7 @@ def test_bench_smoke_run_sells_a_tiny_show_out_cleanly():
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| sqlite | 1 |" in done.stdout  # the flash-sale row
     assert "201×1 409×19" in done.stdout  # the hammer: exactly one sale
+    assert "| sqlite | seat_map (hit) |" in done.stdout  # the in-process CPU profile
     assert "| flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors | met" in done.stdout
     assert ("| hold then confirm: sold out, every abandoned seat sold again, 0 double, 0 lost, 0 5xx | met"
             in done.stdout)
