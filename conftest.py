@@ -177,7 +177,7 @@ def shared_cache(request, tmp_path):
         "locmem": lambda: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"},
         "sqlite-file": lambda: {"BACKEND": "core.cache_backends.SQLiteCache",
                                 "LOCATION": str(tmp_path / "cache.sqlite3")},
-        "redis": lambda: {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "redis": lambda: {"BACKEND": "core.cache_backends.RedisCache",
                           "LOCATION": request.getfixturevalue("redis_url"),
                           "OPTIONS": {"pool_class": ClosableConnectionPool}},
     }

@@ -1,4 +1,5 @@
-"""A cache backend on a SQLite file of its own: the default cache every worker process of one machine shares.
+"""The shared caches: a SQLite file of its own, the default every worker process of one machine shares; and
+Redis, for several machines, with a kept client.
 
 Django's FileBasedCache is not atomic (`incr` is a get and a set), lists its whole directory on every set and
 culls random entries past MAX_ENTRIES; the database cache would take the app database's write lock. Here each
@@ -21,7 +22,9 @@ import sqlite3
 import threading
 import time
 
+from django.core.cache.backends import redis as django_redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.redis import RedisCacheClient
 
 BUSY_TIMEOUT_SECONDS = 10
 SWEEP_EVERY = 100
@@ -156,3 +159,26 @@ class SQLiteCache(BaseCache):
 
 def _batches(items):
     return [items[start:start + KEYS_PER_STATEMENT] for start in range(0, len(items), KEYS_PER_STATEMENT)]
+
+
+class KeptClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis client builds a new `redis.Redis` on every cache call; this one keeps one per connection
+    pool (a client is only a handle: each command borrows a connection from its pool)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        if index not in self._clients:
+            self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return self._clients[index]
+
+
+class RedisCache(django_redis.RedisCache):
+    """Django's RedisCache with a kept client: the shared cache of several machines (REDIS_URL)."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = KeptClientRedisCacheClient

@@ -169,7 +169,7 @@ CACHES = {
 if env_str("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache_backends.RedisCache",
             "LOCATION": env_str("REDIS_URL"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }

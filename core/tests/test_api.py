@@ -211,7 +211,7 @@ def test_a_clients_x_forwarded_proto_is_believed_only_when_the_deployment_says_a
 
 @pytest.mark.parametrize(("env", "backend"), [({}, "core.cache_backends.SQLiteCache"),
                                               ({"REDIS_URL": "redis://127.0.0.1:6379/0"},
-                                               "django.core.cache.backends.redis.RedisCache")])
+                                               "core.cache_backends.RedisCache")])
 def test_the_shared_cache_is_a_sqlite_file_unless_redis_url_is_set(env, backend, tmp_path):
     script = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     result = run_settings("-c", f"import django; django.setup(); {script}", DEBUG="True", CACHE_DIR=str(tmp_path),
@@ -222,7 +222,7 @@ def test_the_shared_cache_is_a_sqlite_file_unless_redis_url_is_set(env, backend,
 
 def test_a_redis_that_does_not_answer_is_json_503_and_writes_nothing(api_client, django_user_model):
     # A real Redis client against a loopback port where nothing listens: the connection is refused.
-    unreachable = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    unreachable = {"default": {"BACKEND": "core.cache_backends.RedisCache",
                                "LOCATION": "redis://127.0.0.1:9/0"}}
     with override_settings(CACHES=unreachable):
         response = api_client.post("/api/auth/signup/", {"username": "carol", "email": "carol@example.com",

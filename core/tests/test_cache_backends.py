@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from core.cache_backends import SWEEP_BATCH, SWEEP_EVERY, SQLiteCache
+from core.cache_backends import SWEEP_BATCH, SWEEP_EVERY, RedisCache, SQLiteCache
 
 
 @pytest.fixture
@@ -183,3 +183,14 @@ def test_forked_processes_reconnect_and_add_and_incr_are_atomic_across_them(cach
     counts = sorted(count for _, seen, _ in results for count in seen)
     assert counts == list(range(1, 1001))  # every increment got its own number: none lost, none repeated
     assert cache.get("count") == 1000
+
+
+def test_the_redis_backend_keeps_one_client_and_counts_atomically(redis_url):
+    redis_cache = RedisCache(redis_url, {})
+    redis_cache.clear()
+
+    assert redis_cache._cache.get_client() is redis_cache._cache.get_client()
+    assert redis_cache.add("visits", 0, 60)
+    assert [redis_cache.incr("visits") for _ in range(3)] == [1, 2, 3]
+    redis_cache.set("map", {"A1": True}, 60)
+    assert redis_cache.get("map") == {"A1": True}
