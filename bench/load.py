@@ -42,6 +42,16 @@ def seat_number(label, seats_per_row):
     return (row - 1) * seats_per_row + int(label[len(letters):])
 
 
+async def run_together(buyer, tokens, start_gate):
+    """Start `buyer(index, token)` for every token, open the gate once all wait at it; (started, finished)."""
+    tasks = [asyncio.create_task(buyer(i, token)) for i, token in enumerate(tokens)]
+    await asyncio.sleep(0.2)  # every buyer is waiting at the gate
+    started = time.perf_counter()
+    start_gate.set()
+    await asyncio.gather(*tasks)
+    return started, time.perf_counter()
+
+
 def new_session():
     # No connection cap: each client gets its own (kept-alive) connection, as separate buyers would.
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=REQUEST_TIMEOUT)
@@ -74,8 +84,9 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
             believed_free = set(range(1, seats + 1))
             conflicts = 0
             await start_gate.wait()
+            opened = time.perf_counter()
             for _ in range(max_requests_per_client):
-                if time.perf_counter() - started > time_limit:
+                if time.perf_counter() - opened > time_limit:
                     errors["time limit"] += 1
                     return
                 if not believed_free or conflicts >= max_conflicts:
@@ -119,12 +130,7 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
                     await asyncio.sleep(0.05)
             errors["request limit"] += 1
 
-        tasks = [asyncio.create_task(buyer(i, token)) for i, token in enumerate(tokens)]
-        await asyncio.sleep(0.2)  # every buyer is waiting at the gate
-        started = time.perf_counter()
-        start_gate.set()
-        await asyncio.gather(*tasks)
-        finished = time.perf_counter()
+        started, finished = await run_together(buyer, tokens, start_gate)
 
     requests = sum(statuses.values())
     sell_out = (last_sale - started) if last_sale else None
@@ -183,10 +189,11 @@ async def hold_sale(base_url, *, show_id, tokens, seats, seats_per_row, abandon_
             headers = {"Authorization": f"Bearer {token}"}
             believed_free = set(range(1, seats + 1))
             await start_gate.wait()
+            opened = time.perf_counter()
             for _ in range(max_requests_per_client):
                 if len(sold) >= seats:
                     return
-                if time.perf_counter() - started > time_limit:
+                if time.perf_counter() - opened > time_limit:
                     errors["time limit"] += 1
                     return
                 try:
@@ -218,12 +225,7 @@ async def hold_sale(base_url, *, show_id, tokens, seats, seats_per_row, abandon_
                     await asyncio.sleep(0.05)
             errors["request limit"] += 1
 
-        tasks = [asyncio.create_task(buyer(i, token)) for i, token in enumerate(tokens)]
-        await asyncio.sleep(0.2)  # every buyer is waiting at the gate
-        started = time.perf_counter()
-        start_gate.set()
-        await asyncio.gather(*tasks)
-        finished = time.perf_counter()
+        started, finished = await run_together(buyer, tokens, start_gate)
 
     requests = sum(statuses.values())
     sell_out = (last_sale - started) if last_sale else None

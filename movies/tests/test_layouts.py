@@ -230,6 +230,14 @@ class TestBookingWithALayout:
         assert [seat["price"] for seat in confirmed["seats"]] == ["9.50", "14.00"]
 
 
+def new_show_body(**prices):
+    """A show to create, on a movie and screen of its own, with `prices` as sent."""
+    show = ShowFactory.build()
+    show.movie.save()
+    show.screen.save()
+    return {"movie": show.movie.id, "screen": show.screen.id, "starts_at": show.starts_at.isoformat(), **prices}
+
+
 class TestShowPrices:
     def test_a_show_reads_its_prices_per_category(self, api_client, aisle_show):
         body = api_client.get(f"/api/shows/{aisle_show.id}/").json()
@@ -248,12 +256,7 @@ class TestShowPrices:
          {"standard": "9.00", "premium": "9.00", "accessible": "7.00"}),
     ])
     def test_staff_write_price_prices_or_both(self, staff_client, sent, prices):
-        show = ShowFactory.build()
-        show.movie.save()
-        show.screen.save()
-        body = {"movie": show.movie.id, "screen": show.screen.id, "starts_at": show.starts_at.isoformat(), **sent}
-
-        response = staff_client.post("/api/shows/", body, format="json")
+        response = staff_client.post("/api/shows/", new_show_body(**sent), format="json")
 
         assert response.status_code == 201, response.json()
         assert (response.json()["price"], response.json()["prices"]) == (prices["standard"], prices)
@@ -267,12 +270,7 @@ class TestShowPrices:
         ({"price": "9.00", "prices": "12.00"}, "prices"),
     ])
     def test_prices_that_disagree_or_are_missing_are_400(self, staff_client, sent, field):
-        show = ShowFactory.build()
-        show.movie.save()
-        show.screen.save()
-        body = {"movie": show.movie.id, "screen": show.screen.id, "starts_at": show.starts_at.isoformat(), **sent}
-
-        response = staff_client.post("/api/shows/", body, format="json")
+        response = staff_client.post("/api/shows/", new_show_body(**sent), format="json")
 
         assert response.status_code == 400
         assert field in response.json()
