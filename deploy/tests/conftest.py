@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -65,8 +66,20 @@ class AppServer:
         topology.stop(self.process)
 
     def served(self, marker):
-        """How many requests whose access-log line holds `marker` (e.g. a User-Agent) this server answered."""
-        return sum(marker in line for line in self.log.read_text(errors="replace").splitlines())
+        """How many requests whose access-log line holds `marker` (e.g. a User-Agent) this server answered.
+
+        gunicorn writes a request's line after it has sent the answer, so the count is read until it has
+        stood still for half a second (five at most): a client that has its answer may be ahead of the log.
+        """
+        count, steady_since, deadline = None, time.monotonic(), time.monotonic() + 5
+        while time.monotonic() < deadline:
+            now = sum(marker in line for line in self.log.read_text(errors="replace").splitlines())
+            if now != count:
+                count, steady_since = now, time.monotonic()
+            elif time.monotonic() - steady_since >= 0.5:
+                break
+            time.sleep(0.05)
+        return count
 
 
 @dataclass
