@@ -153,7 +153,7 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
     }
 
 
-async def hold_sale(base_url, *, show_id, tokens, seats, seats_per_row, abandon_share=0.25, time_limit=120.0,
+async def hold_sale(base_url, *, show_id, tokens, seats, seats_per_row, abandon_share=0.25, time_limit=300.0,
                     max_requests_per_client=600, seed=11):
     """Sell one show out through holds: each buyer holds 1-4 seats it believes free, then confirms, or (with
     probability `abandon_share`) walks away from the hold. Buyers stop when every seat is confirmed.
