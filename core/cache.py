@@ -7,14 +7,21 @@ from the cache never comes back to a number that old entries were stored under. 
 (and a matching If-None-Match, with 304) before the view runs; misses run the view and store what it rendered.
 """
 import hashlib
+import logging
+import sqlite3
 import time
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags, quote_etag
 
+logger = logging.getLogger(__name__)
+
+# What a shared cache that does not answer raises (Redis, or the one-machine SQLite file).
+CACHE_ERRORS = (redis.RedisError, sqlite3.Error, OSError)
 VERSION_KEY = "read-version:{scope}"
 ENTRY_KEY = "read:{digest}"
 # Clients (and any shared cache on the way) must ask again every time; they may keep the body and revalidate.
@@ -44,14 +51,27 @@ def versions(scopes):
     return [found[key] for key in keys]
 
 
-def bump(*scopes):
-    """Give each scope a version no cached answer was stored under."""
-    for scope in scopes:
-        key = VERSION_KEY.format(scope=scope)
+def bump(*scopes, attempts=3):
+    """Give each scope a version no cached answer was stored under.
+
+    The write this follows has committed, so a cache that does not answer must not turn it into an error:
+    the bump is tried a few times, then logged; answers cached before stay readable until they expire
+    (READ_CACHE_SECONDS at most).
+    """
+    for attempt in range(1, attempts + 1):
         try:
-            cache.incr(key)
-        except ValueError:  # not in the cache (never read, or evicted): any fresh start will do
-            cache.add(key, time.time_ns())
+            for scope in scopes:
+                key = VERSION_KEY.format(scope=scope)
+                try:
+                    cache.incr(key)
+                except ValueError:  # not in the cache (never read, or evicted): any fresh start will do
+                    cache.add(key, time.time_ns())
+            return
+        except CACHE_ERRORS as error:
+            if attempt == attempts:
+                logger.error("Could not bump the read cache's versions %s: %s", scopes, error)
+                return
+            time.sleep(0.05 * attempt)
 
 
 def bump_after_commit(*scopes):
@@ -78,19 +98,27 @@ class ReadCacheMiddleware:
         key, lifetime = entry
         etag = quote_etag(hashlib.blake2b(response.content, digest_size=16).hexdigest())
         if key is not None and lifetime > 0:
-            cache.set(key, (etag, response.content, response["Content-Type"]), lifetime)
+            try:
+                cache.set(key, (etag, response.content, response["Content-Type"]), lifetime)
+            except CACHE_ERRORS as error:
+                logger.warning("Read cache unavailable, answer not kept: %s", error)
         return _conditional(request, response, etag)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         read = _cached_read(request, view_func)
         if read is None:
             return None
+        request.read_cache_entry = (None, 0)  # an ETag only, unless the cache can serve this read
         if "HTTP_AUTHORIZATION" in request.META:
-            request.read_cache_entry = (None, 0)
             return None
-        path_and_versions = f"{request.get_full_path()}\n{versions(read.scopes(view_kwargs))}"
-        key = ENTRY_KEY.format(digest=hashlib.blake2b(path_and_versions.encode(), digest_size=20).hexdigest())
-        hit = cache.get(key)
+        try:
+            # The absolute URL: pagination links carry the host and scheme the client used.
+            url_and_versions = f"{request.build_absolute_uri()}\n{versions(read.scopes(view_kwargs))}"
+            key = ENTRY_KEY.format(digest=hashlib.blake2b(url_and_versions.encode(), digest_size=20).hexdigest())
+            hit = cache.get(key)
+        except CACHE_ERRORS as error:
+            logger.warning("Read cache unavailable, answering from the database: %s", error)
+            return None
         if hit is None:
             lifetime = read.lifetime(view_kwargs)
             request.read_cache_entry = (key, settings.READ_CACHE_SECONDS if lifetime is None

@@ -205,8 +205,9 @@ if HOLD_SECONDS < 1:
     raise ImproperlyConfigured(f"HOLD_SECONDS must be at least 1, not {HOLD_SECONDS}.")
 
 # Longest time (seconds) a rendered catalogue read or seat map is kept in the cache; every write that changes
-# one replaces its key at once, so this only bounds what an idle cache holds.
-READ_CACHE_SECONDS = env_int("READ_CACHE_SECONDS", 300)
+# one replaces its key at once, so this only bounds what an idle cache holds, and how long an answer could
+# outlive a write whose version bump the cache did not take (it was down at that instant).
+READ_CACHE_SECONDS = env_int("READ_CACHE_SECONDS", 60)
 
 # Requests are small JSON documents; a bigger body is refused (413) before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024)

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from bookings import services
+from bookings.models import Booking
 from bookings.tests.factories import booking_with_seats
 from conftest import bearer_client
 from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
@@ -183,3 +184,39 @@ def test_movies_list_is_cached_per_query(api_client):
 
     assert [movie["title"] for movie in drama] == ["Alpha"]
     assert [movie["title"] for movie in comedy] == ["Beta"]
+
+
+UNREACHABLE_REDIS = {"default": {"BACKEND": "core.cache_backends.RedisCache", "LOCATION": "redis://127.0.0.1:9/0",
+                                 "OPTIONS": {"socket_connect_timeout": 0.5}}}
+
+
+class TestWhenTheCacheFails:
+    def test_each_host_and_scheme_gets_its_own_links(self, api_client, settings, show):
+        settings.ALLOWED_HOSTS = ["api.example.com", "other.example.net"]
+        ShowFactory()
+
+        first = api_client.get("/api/shows/?page_size=1", HTTP_HOST="api.example.com").json()
+        other = api_client.get("/api/shows/?page_size=1", HTTP_HOST="other.example.net").json()
+
+        assert first["next"].startswith("http://api.example.com/")
+        assert other["next"].startswith("http://other.example.net/")
+
+    def test_a_cache_that_does_not_answer_leaves_reads_to_the_database(self, api_client, show, settings):
+        settings.CACHES = UNREACHABLE_REDIS
+
+        response = api_client.get(f"/api/shows/{show.id}/seats/")
+
+        assert response.status_code == 200
+        assert response.json()["available_seats"] == 10
+        assert response["ETag"]
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_write_that_committed_is_answered_as_done_when_its_version_bump_fails(self, user_client, settings):
+        show = ShowFactory()
+        settings.CACHES = UNREACHABLE_REDIS
+        settings.THROTTLE_BOOKING = None
+
+        response = user_client.post(f"/api/shows/{show.id}/book/", {"seat_number": 1}, format="json")
+
+        assert response.status_code == 201
+        assert Booking.objects.filter(show=show).count() == 1
