@@ -16,6 +16,10 @@ Stock drf-yasg documents only the success status, one shape per serializer for r
 - Every operation has a summary: the view's own, else one derived from the action and the model ("List movies",
   "Get a booking"), else the first sentence of its description.
 - The response headers the server sends are declared where it sends them (RESPONSE_HEADERS).
+- An operation that answers something other than JSON (a ticket's QR code, SVG) lists that media type first,
+  and its error answers are shared responses (`#/responses/<operationId>_<status>`). Swagger 2.0 gives an
+  operation one `produces` list for all its answers; converters to OpenAPI 3 give a shared response the document's
+  own (JSON), so a generated client reads the success as the image and the errors as JSON.
 Public endpoints are marked as needing no token.
 """
 import http
@@ -89,6 +93,7 @@ RESPONSE_HEADERS = [
      lambda operation, status: operation.takes_idempotency_key() and status < 500 and status not in NOT_RECORDED),
 ]
 
+SHARED_RESPONSES = "responses"  # the document's `#/responses/` scope
 READ_ONLY_PUBLIC = (permissions.IsAuthenticatedOrReadOnly, IsStaffOrReadOnly)
 BODY_METHODS = ("POST", "PUT", "PATCH")
 IDEMPOTENCY_HEADER = "idempotency-key"
@@ -104,12 +109,38 @@ ACTION_SUMMARIES = {
 }
 
 
+def is_json(media_type):
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+class ResponseRef(openapi._Ref):
+    """A reference to a shared response, `#/responses/<name>`."""
+
+    def __init__(self, resolver, name):
+        super().__init__(resolver, name, SHARED_RESPONSES, openapi.Response)
+
+
+class ReferenceResolver(openapi.ReferenceResolver):
+    """drf-yasg's resolver, which also holds shared responses."""
+
+    def __init__(self, *scopes, **kwargs):
+        super().__init__(*scopes, SHARED_RESPONSES, **kwargs)
+
+
 class ApiSchemaGenerator(OpenAPISchemaGenerator):
     """Declares each path parameter once (at path level), as an integer where its route matches only digits."""
+
+    reference_resolver_class = ReferenceResolver
 
     def __init__(self, info, version="", url=None, patterns=None, urlconf=None):
         super().__init__(info, version, url, patterns, urlconf)
         self.resolver = get_resolver(urlconf) if patterns is None else URLResolver(RegexPattern(r"^/"), patterns)
+
+    def get_schema(self, request=None, public=False):
+        schema = super().get_schema(request, public)
+        if not schema.get(SHARED_RESPONSES):
+            schema.pop(SHARED_RESPONSES, None)
+        return schema
 
     def get_path_parameters(self, path, view_cls):
         parameters = super().get_path_parameters(path, view_cls)
@@ -256,6 +287,10 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
         summary, description = super().get_summary_and_description()
         return summary or self._derived_summary(description), description
 
+    def get_produces(self):
+        # Its own media type first: generators read a success answer as the first type they know that it lists.
+        return sorted(super().get_produces(), key=is_json)
+
     def get_request_body_parameters(self, consumes):
         parameters = super().get_request_body_parameters(consumes)
         for parameter in parameters:
@@ -309,6 +344,11 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             headers = {name: header for name, header, sent_with in RESPONSE_HEADERS if sent_with(self, int(status))}
             if headers:
                 response.headers = {**response.get("headers", {}), **headers}
+        if not all(is_json(media_type) for media_type in self.get_produces()):
+            operation_id = self.get_operation_id(self.operation_keys)
+            for status, response in responses.items():
+                if int(status) >= 400 and "schema" in response:
+                    responses[status] = self._as_shared_response(f"{operation_id}_{status}", response)
         return responses
 
     def is_cached_read(self):
@@ -328,6 +368,12 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
         if definitions.setdefault(schema.title, lambda: schema) != schema:
             raise SwaggerGenerationError(f"Two different schemas are titled {schema.title!r}; rename one of them.")
         return openapi.SchemaRef(definitions, schema.title)
+
+    def _as_shared_response(self, name, response):
+        """`response` as a reference to the shared response `name`, which converters give JSON alone."""
+        shared = self.components.with_scope(SHARED_RESPONSES)
+        shared.setdefault(name, lambda: response)
+        return ResponseRef(shared, name)
 
     def _derived_summary(self, description):
         action = getattr(self.view, "action", None)

@@ -4,7 +4,8 @@
 # and lint it (Redocly), generate a TypeScript client (openapi-typescript + openapi-fetch) and a Python client
 # (openapi-python-client), type-check the TypeScript, and run README's whole walk-through with each, using the
 # generated code unedited. Any drift between the document and the server fails. Generated code stays in generated/
-# and build/ (git-ignored). Tools are pinned: package.json + package-lock.json, requirements.txt.
+# and build/ (git-ignored). Tools are pinned: package.json + package-lock.json, requirements.txt; the Python
+# generator's one setting is in openapi-python-client.yaml.
 #
 # Usage: .ci/clients/run.sh (from anywhere).
 # CLIENTS_PORT (default 28201) is the loopback port the app is served on.
@@ -90,7 +91,7 @@ node build/walkthrough.js "$SERVER"
 
 step "Python: generate, walk through"
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/openapi-python-client generate --path generated/openapi.json \
-    --meta none --output-path generated/movie_booking_client --fail-on-warning
+    --config openapi-python-client.yaml --meta none --output-path generated/movie_booking_client --fail-on-warning
 PYTHONPATH=generated .venv/bin/python walkthrough.py "$SERVER"
 
 step "both generated clients ran the whole walk-through"

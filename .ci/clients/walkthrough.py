@@ -5,21 +5,27 @@ generated. Each step checks the status and reads the answer through the generate
 without a field the document requires, on a value outside a documented enum and (raise_on_unexpected_status) on
 an undocumented status: any drift between the document and the server fails the run.
 """
+import re
 import secrets
 import sys
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from movie_booking_client import AuthenticatedClient, Client
 from movie_booking_client.api.auth import auth_login, auth_logout, auth_me_read, auth_signup, auth_token_refresh
-from movie_booking_client.api.bookings import bookings_cancel, bookings_read
+from movie_booking_client.api.bookings import bookings_cancel, bookings_confirm, bookings_read, bookings_ticket_qr
+from movie_booking_client.api.check_in import check_in
 from movie_booking_client.api.health import health
 from movie_booking_client.api.movies import movies_list, movies_shows
 from movie_booking_client.api.my_bookings import my_bookings
 from movie_booking_client.api.screens import screens_list
-from movie_booking_client.api.shows import shows_book, shows_list, shows_read, shows_seats
+from movie_booking_client.api.shows import shows_book, shows_hold, shows_list, shows_read, shows_seats
 from movie_booking_client.models import (
     Booking,
     BookingRequest,
     BookingStatus,
+    CheckIn,
+    CheckInRequestRequest,
     Error,
     Health,
     LoginRequest,
@@ -31,6 +37,7 @@ from movie_booking_client.models import (
     PaginatedScreenList,
     PaginatedShowList,
     RefreshTokenRequest,
+    SeatCategory,
     SeatMap,
     SeatUnavailable,
     Show,
@@ -38,6 +45,9 @@ from movie_booking_client.models import (
     TokenPair,
     User,
 )
+from movie_booking_client.types import File
+
+TICKET_CODE = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 
 class WalkThroughFailed(Exception):
@@ -88,7 +98,7 @@ def walk_through(server):
         client=AuthenticatedClient(base_url=api, token="not-a-token", raise_on_unexpected_status=True)), 401, Error)
     check(unauthorized.code == "token_not_valid", "a bad token is token_not_valid")
 
-    # 3. Browse: movies, screens, upcoming shows, one show, one movie's shows
+    # 3. Browse: movies, screens, upcoming shows, one show (with its price per category), one movie's shows
     movies = answer("movies", movies_list.sync_detailed(
         client=anonymous, search="orbit", ordering=MoviesListOrdering("-release_date")), 200, PaginatedMovieList)
     check([movie.title for movie in movies.results] == ["Orbit of Ashes"], "search finds the movie")
@@ -98,21 +108,51 @@ def walk_through(server):
     check(len(shows.results) == 5 and shows.next_ is not None and shows.previous is None, "a first page of 5")
     show = answer("one show", shows_read.sync_detailed(shows.results[0].id, client=anonymous), 200, Show)
     check(show.available_seats <= show.total_seats, "available seats are counted")
+    check(show.prices.standard == show.price, "the standard price is the show's price")
     movie_shows = answer("one movie's shows", movies_shows.sync_detailed(show.movie.id, client=anonymous),
                          200, PaginatedShowList)
     check(show.id in [listed.id for listed in movie_shows.results], "the show is among its movie's shows")
 
-    # 4. The seat map
+    # 4. The seat map: each seat's label, column, category, price and availability; blocked seats never sell
     seat_map = answer("seat map", shows_seats.sync_detailed(show.id, client=anonymous), 200, SeatMap)
     check(seat_map.show == show.id and seat_map.available_seats == show.available_seats, "the seat map counts alike")
+    listed_seats = [(row.row, seat) for row in seat_map.rows for seat in row.seats]
+    check(all(seat.label == f"{row}{seat.column}" for row, seat in listed_seats), "a label is row and column")
+    check(all(seat.price is None and not seat.available if seat.category == SeatCategory.BLOCKED
+              else seat.price == getattr(show.prices, seat.category.value) for _, seat in listed_seats),
+          "a seat costs its category's price; a blocked one nothing")
+    check(sum(seat.category != SeatCategory.BLOCKED for _, seat in listed_seats) == seat_map.total_seats
+          and sum(seat.available for _, seat in listed_seats) == seat_map.available_seats,
+          "the seat map counts its seats")
+    price_of = {seat.label: seat.price for _, seat in listed_seats}
     seats = two_free_seats(seat_map)
 
-    # 5. Book two seats; one of them again is a 409 naming it
+    # A conditional read: the same ETag answers 304 with no body, until something on the seat map changes.
+    def seat_map_if_changed(etag):
+        return shows_seats.sync_detailed(show.id, client=Client(
+            base_url=api, headers={"If-None-Match": etag}, raise_on_unexpected_status=True))
+
+    etag = shows_seats.sync_detailed(show.id, client=anonymous).headers["ETag"]
+    unchanged = seat_map_if_changed(etag)
+    check(unchanged.status_code == 304 and unchanged.content == b"", "the same ETag answers 304, no body")
+    print("  seat map, if changed: 304")
+
+    # 5. Book two seats, each at its category's price; one of them again is a 409 naming it
     booked = shows_book.sync_detailed(show.id, client=client, body=BookingRequest(seat_numbers=seats))
     booking = answer("book", booked, 201, Booking)
     check(booked.headers["Location"] == f"{api}/bookings/{booking.id}/", "Location is the booking")
     check(booking.status == BookingStatus.CONFIRMED and [seat.label for seat in booking.seats] == seats,
           "the booking holds both seats")
+    check(all(seat.price == price_of[seat.label] for seat in booking.seats)
+          and Decimal(booking.total_price) == sum(Decimal(seat.price) for seat in booking.seats),
+          "each seat is sold at the seat map's price; the total is their sum")
+    check(booking.expires_at is None, "a booking that was never a hold does not expire")
+    codes = [seat.ticket_code for seat in booking.seats]
+    check(all(TICKET_CODE.fullmatch(code or "") for code in codes) and len(set(codes)) == len(codes),
+          "each seat of a confirmed booking is a ticket with its own code")
+    changed = answer("seat map, if changed", seat_map_if_changed(etag), 200, SeatMap)
+    check(changed.available_seats == seat_map.available_seats - 2, "the seat map shows the booking")
+    check(seat_map_if_changed(etag).headers["ETag"] != etag, "a booking changes the seat map's ETag")
     taken = answer("book a taken seat", shows_book.sync_detailed(
         show.id, client=client, body=BookingRequest(seat_numbers=seats[1:])), 409, SeatUnavailable)
     check(taken.seats == seats[1:], "the 409 names the taken seat")
@@ -127,6 +167,7 @@ def walk_through(server):
     # 7. Cancel; cancelling again answers the same booking
     cancelled = answer("cancel", bookings_cancel.sync_detailed(booking.id, client=client), 200, Booking)
     check(cancelled.status == BookingStatus.CANCELLED and cancelled.cancelled_at is not None, "it is cancelled")
+    check(all(seat.ticket_code is None for seat in cancelled.seats), "a cancelled booking shows no ticket code")
     check(answer("cancel again", bookings_cancel.sync_detailed(booking.id, client=client), 200, Booking) == cancelled,
           "the same booking")
 
@@ -139,14 +180,63 @@ def walk_through(server):
           "the retry says it is replayed")
     check(retry.headers["Location"] == first.headers["Location"], "the replay has the same Location")
 
-    # 9. Refresh: a new pair; the old refresh token stops working
+    # 9. Hold two seats while paying, then confirm; confirming again answers the same booking
+    to_hold = two_free_seats(answer("seat map before holding", shows_seats.sync_detailed(show.id, client=anonymous),
+                                    200, SeatMap))
+    holding = shows_hold.sync_detailed(show.id, client=client, body=BookingRequest(seat_numbers=to_hold))
+    hold = answer("hold", holding, 201, Booking)
+    check(holding.headers["Location"] == f"{api}/bookings/{hold.id}/", "Location is the hold")
+    check(hold.status == BookingStatus.HELD and [seat.label for seat in hold.seats] == to_hold, "the seats are held")
+    check(hold.expires_at is not None and hold.expires_at > datetime.now(UTC), "the hold expires later")
+    check(all(seat.ticket_code is None for seat in hold.seats), "a held seat is no ticket yet")
+    while_held = answer("seat map while held", shows_seats.sync_detailed(show.id, client=anonymous), 200, SeatMap)
+    check(not any(seat.available for row in while_held.rows for seat in row.seats if seat.label in to_hold),
+          "held seats are taken for everyone else")
+    not_yet = answer("QR code of a held seat", bookings_ticket_qr.sync_detailed(
+        hold.id, hold.seats[0].number, client=client), 404, Error)
+    check(not_yet.code == "not_found", "a hold has no QR code")
+    confirmed = answer("confirm", bookings_confirm.sync_detailed(hold.id, client=client), 200, Booking)
+    check(confirmed.status == BookingStatus.CONFIRMED and confirmed.expires_at == hold.expires_at,
+          "the hold is confirmed")
+    check(all(TICKET_CODE.fullmatch(seat.ticket_code or "") for seat in confirmed.seats),
+          "confirmed seats are tickets with codes")
+    check(answer("confirm again", bookings_confirm.sync_detailed(hold.id, client=client), 200, Booking) == confirmed,
+          "confirming again answers the same booking")
+
+    # 10. Tickets: each seat's QR code, an SVG image
+    ticket = confirmed.seats[0]
+    qr_code = bookings_ticket_qr.sync_detailed(hold.id, ticket.number, client=client)
+    check(b"<svg" in answer("QR code", qr_code, 200, File).payload.read()
+          and qr_code.headers["Content-Type"] == "image/svg+xml", "the QR code is an SVG image")
+
+    # 11. At the door: door staff check a ticket in exactly once; its booking can no longer be cancelled
+    not_staff = answer("check in, not door staff", check_in.sync_detailed(
+        client=client, body=CheckInRequestRequest(ticket_code=ticket.ticket_code)), 403, Error)
+    check(not_staff.code == "permission_denied", "a buyer is no door staff")
+    door_tokens = answer("log in as door staff", auth_login.sync_detailed(
+        client=anonymous, body=LoginRequest(username="admin", password="admin-pass-1234")), 200, TokenPair)
+    door = AuthenticatedClient(base_url=api, token=door_tokens.access, raise_on_unexpected_status=True)
+    admitted = answer("check in", check_in.sync_detailed(
+        client=door, body=CheckInRequestRequest(ticket_code=ticket.ticket_code, show=show.id)), 200, CheckIn)
+    check((admitted.ticket_code, admitted.booking, admitted.show.id, admitted.seat.label, admitted.seat.category.value)
+          == (ticket.ticket_code, hold.id, show.id, ticket.label, ticket.category.value),
+          "the scan names the ticket's booking, show and seat")
+    rescan = answer("check in again", check_in.sync_detailed(
+        client=door, body=CheckInRequestRequest(ticket_code=ticket.ticket_code)), 409, Error)
+    check(rescan.code == "already_checked_in"
+          and datetime.fromisoformat(rescan["checked_in_at"]) == admitted.checked_in_at,
+          "a second scan says when the first one let the ticket in")
+    refused = answer("cancel a checked-in booking", bookings_cancel.sync_detailed(hold.id, client=client), 400, Error)
+    check(refused.code == "checked_in", "a booking with a checked-in ticket stays")
+
+    # 12. Refresh: a new pair; the old refresh token stops working
     fresh = answer("refresh", auth_token_refresh.sync_detailed(
         client=anonymous, body=RefreshTokenRequest(refresh=tokens.refresh)), 200, TokenPair)
     answer("refresh with the used token", auth_token_refresh.sync_detailed(
         client=anonymous, body=RefreshTokenRequest(refresh=tokens.refresh)), 401, Error)
     client = AuthenticatedClient(base_url=api, token=fresh.access, raise_on_unexpected_status=True)
 
-    # 10. Log out: 205, no body; the refresh token is blacklisted
+    # 13. Log out: 205, no body; the refresh token is blacklisted
     logout = auth_logout.sync_detailed(client=client, body=RefreshTokenRequest(refresh=fresh.refresh))
     check(logout.status_code == 205 and logout.content == b"", f"log out answers 205 and no body ({logout!r})")
     print("  log out: 205")

@@ -34,6 +34,11 @@ function isSeatUnavailable(error: object): error is Schemas["SeatUnavailable"] {
   return "code" in error && error.code === "seat_unavailable" && "seats" in error && Array.isArray(error.seats);
 }
 
+// A 409 of check-in names when the first scan let the ticket in.
+function checkedInAt(error: object): string | null {
+  return "checked_in_at" in error && typeof error.checked_in_at === "string" ? error.checked_in_at : null;
+}
+
 function twoFreeSeats(seatMap: Schemas["SeatMap"]): string[] {
   for (const row of seatMap.rows) {
     for (let place = 0; place + 1 < row.seats.length; place++) {
@@ -43,6 +48,13 @@ function twoFreeSeats(seatMap: Schemas["SeatMap"]): string[] {
   }
   throw new Error("no two neighbouring seats are free");
 }
+
+// Prices are decimal strings; sums are compared in cents.
+function cents(price: string): number {
+  return Math.round(Number(price) * 100);
+}
+
+const TICKET_CODE = /^[A-Za-z0-9_-]{16,}$/;
 
 function randomHex(): string {
   return Math.random().toString(16).slice(2, 10);
@@ -76,7 +88,7 @@ async function walkThrough(server: string): Promise<void> {
         "a bad token is token_not_valid");
   access = tokens.access;
 
-  // 3. Browse: movies, screens, upcoming shows, one show, one movie's shows
+  // 3. Browse: movies, screens, upcoming shows, one show (with its price per category), one movie's shows
   const movies = expectData("movies", 200, await client.GET("/movies/", {
     params: { query: { search: "orbit", ordering: "-release_date" } },
   }));
@@ -88,19 +100,41 @@ async function walkThrough(server: string): Promise<void> {
     params: { path: { id: shows.results[0].id } },
   }));
   check(show.available_seats <= show.total_seats, "available seats are counted");
+  check(show.prices.standard === show.price, "the standard price is the show's price");
   const movieShows = expectData("one movie's shows", 200, await client.GET("/movies/{id}/shows/", {
     params: { path: { id: show.movie.id } },
   }));
   check(movieShows.results.some((listed) => listed.id === show.id), "the show is among its movie's shows");
 
-  // 4. The seat map
-  const seatMap = expectData("seat map", 200, await client.GET("/shows/{id}/seats/", {
+  // 4. The seat map: each seat's label, column, category, price and availability; blocked seats never sell
+  const seatMapOf = async (step: string) => expectData(step, 200, await client.GET("/shows/{id}/seats/", {
     params: { path: { id: show.id } },
   }));
+  const seatMap = await seatMapOf("seat map");
   check(seatMap.show === show.id && seatMap.available_seats === show.available_seats, "the seat map counts alike");
+  const listedSeats = seatMap.rows.flatMap((row) => row.seats.map((seat) => ({ row: row.row, ...seat })));
+  check(listedSeats.every((seat) => seat.label === `${seat.row}${seat.column}`), "a label is row and column");
+  check(listedSeats.every((seat) => seat.category === "blocked"
+    ? seat.price === null && !seat.available
+    : seat.price === show.prices[seat.category]), "a seat costs its category's price; a blocked one nothing");
+  check(listedSeats.filter((seat) => seat.category !== "blocked").length === seatMap.total_seats
+        && listedSeats.filter((seat) => seat.available).length === seatMap.available_seats,
+        "the seat map counts its seats");
+  const priceOf = new Map(listedSeats.map((seat) => [seat.label, seat.price]));
   const seats = twoFreeSeats(seatMap);
 
-  // 5. Book two seats; one of them again is a 409 naming it
+  // A conditional read: the same ETag answers 304 with no body, until something on the seat map changes.
+  const seatMapIfChanged = async (etag: string) => client.GET("/shows/{id}/seats/", {
+    params: { path: { id: show.id } }, headers: { "If-None-Match": etag },
+  });
+  const read = await client.GET("/shows/{id}/seats/", { params: { path: { id: show.id } } });
+  const etag = read.response.headers.get("ETag");
+  check(read.response.status === 200 && etag !== null, "a seat map carries an ETag");
+  const unchanged = await seatMapIfChanged(etag ?? "");
+  check(unchanged.response.status === 304 && unchanged.data === undefined, "the same ETag answers 304, no body");
+  console.log("  seat map, if changed: 304");
+
+  // 5. Book two seats, each at its category's price; one of them again is a 409 naming it
   const booked = await client.POST("/shows/{id}/book/", {
     params: { path: { id: show.id } }, body: { seat_numbers: seats },
   });
@@ -108,6 +142,17 @@ async function walkThrough(server: string): Promise<void> {
   check(booked.response.headers.get("Location") === `${api}/bookings/${booking.id}/`, "Location is the booking");
   check(booking.status === "CONFIRMED" && booking.seats.map((seat) => seat.label).join() === seats.join(),
         "the booking holds both seats");
+  check(booking.seats.every((seat) => seat.price === priceOf.get(seat.label))
+        && cents(booking.total_price) === booking.seats.reduce((sum, seat) => sum + cents(seat.price), 0),
+        "each seat is sold at the seat map's price; the total is their sum");
+  check(booking.expires_at === null, "a booking that was never a hold does not expire");
+  const codes = booking.seats.map((seat) => seat.ticket_code ?? "");
+  check(codes.every((code) => TICKET_CODE.test(code)) && new Set(codes).size === codes.length,
+        "each seat of a confirmed booking is a ticket with its own code");
+  const changed = await seatMapIfChanged(etag ?? "");
+  check(changed.response.status === 200 && changed.response.headers.get("ETag") !== etag
+        && changed.data?.available_seats === seatMap.available_seats - 2, "a booking changes the seat map's ETag");
+  console.log("  seat map, if changed: 200");
   const taken = expectError("book a taken seat", 409, await client.POST("/shows/{id}/book/", {
     params: { path: { id: show.id } }, body: { seat_numbers: seats.slice(1) },
   }));
@@ -118,16 +163,18 @@ async function walkThrough(server: string): Promise<void> {
     params: { query: { status: "CONFIRMED" } },
   }));
   check(mine.results.map((listed) => listed.id).join() === String(booking.id), "my bookings list it");
-  const read = expectData("one booking", 200, await client.GET("/bookings/{id}/", {
+  const readBack = expectData("one booking", 200, await client.GET("/bookings/{id}/", {
     params: { path: { id: booking.id } },
   }));
-  check(read.total_price === booking.total_price, "the booking reads back");
+  check(readBack.total_price === booking.total_price, "the booking reads back");
 
   // 7. Cancel; cancelling again answers the same booking
-  const cancel = () => client.POST("/bookings/{id}/cancel/", { params: { path: { id: booking.id } } });
-  const cancelled = expectData("cancel", 200, await cancel());
+  const cancel = (id: number) => client.POST("/bookings/{id}/cancel/", { params: { path: { id } } });
+  const cancelled = expectData("cancel", 200, await cancel(booking.id));
   check(cancelled.status === "CANCELLED" && cancelled.cancelled_at !== null, "it is cancelled");
-  check(expectData("cancel again", 200, await cancel()).cancelled_at === cancelled.cancelled_at, "same booking");
+  check(cancelled.seats.every((seat) => seat.ticket_code === null), "a cancelled booking shows no ticket code");
+  check(expectData("cancel again", 200, await cancel(booking.id)).cancelled_at === cancelled.cancelled_at,
+        "same booking");
 
   // 8. Book again with an Idempotency-Key: the retry replays the first answer and books nothing more
   const key = `ts-order-${randomHex()}`;
@@ -140,13 +187,68 @@ async function walkThrough(server: string): Promise<void> {
   check(first.response.headers.get("Idempotent-Replayed") === null
         && retry.response.headers.get("Idempotent-Replayed") === "true", "the retry says it is replayed");
 
-  // 9. Refresh: a new pair; the old refresh token stops working
+  // 9. Hold two seats while paying, then confirm; confirming again answers the same booking
+  const toHold = twoFreeSeats(await seatMapOf("seat map before holding"));
+  const holding = await client.POST("/shows/{id}/hold/", {
+    params: { path: { id: show.id } }, body: { seat_numbers: toHold },
+  });
+  const hold = expectData("hold", 201, holding);
+  check(holding.response.headers.get("Location") === `${api}/bookings/${hold.id}/`, "Location is the hold");
+  check(hold.status === "HELD" && hold.seats.map((seat) => seat.label).join() === toHold.join(), "the seats are held");
+  check(hold.expires_at !== null && Date.parse(hold.expires_at) > Date.now(), "the hold expires later");
+  check(hold.seats.every((seat) => seat.ticket_code === null), "a held seat is no ticket yet");
+  const whileHeld = (await seatMapOf("seat map while held")).rows.flatMap((row) => row.seats);
+  check(whileHeld.filter((seat) => toHold.includes(seat.label)).every((seat) => !seat.available),
+        "held seats are taken for everyone else");
+  const qrCode = (number: number) => client.GET("/bookings/{id}/tickets/{number}/qr/", {
+    params: { path: { id: hold.id, number } }, parseAs: "text",
+  });
+  check(expectError("QR code of a held seat", 404, await qrCode(hold.seats[0].number)).code === "not_found",
+        "a hold has no QR code");
+  const confirm = () => client.POST("/bookings/{id}/confirm/", { params: { path: { id: hold.id } } });
+  const confirmed = expectData("confirm", 200, await confirm());
+  check(confirmed.status === "CONFIRMED" && confirmed.expires_at === hold.expires_at, "the hold is confirmed");
+  const ticketCodes = confirmed.seats.map((seat) => seat.ticket_code ?? "");
+  check(ticketCodes.every((code) => TICKET_CODE.test(code)), "confirmed seats are tickets with codes");
+  const again = expectData("confirm again", 200, await confirm());
+  check(again.status === "CONFIRMED" && again.seats.map((seat) => seat.ticket_code).join() === ticketCodes.join(),
+        "confirming again answers the same booking");
+
+  // 10. Tickets: each seat's QR code, an SVG image
+  const qr = await qrCode(confirmed.seats[0].number);
+  check(qr.response.status === 200 && qr.response.headers.get("Content-Type") === "image/svg+xml"
+        && (qr.data ?? "").includes("<svg"), `the QR code is an SVG image (HTTP ${qr.response.status})`);
+  console.log("  QR code: 200");
+
+  // 11. At the door: door staff check a ticket in exactly once; its booking can no longer be cancelled
+  const ticket = confirmed.seats[0];
+  check(expectError("check in, not door staff", 403, await client.POST("/check-in/", {
+    body: { ticket_code: ticket.ticket_code ?? "" },
+  })).code === "permission_denied", "a buyer is no door staff");
+  const buyer = access;
+  const door = expectData("log in as door staff", 200, await client.POST("/auth/login/", {
+    body: { username: "admin", password: "admin-pass-1234" },
+  }));
+  access = door.access;
+  const scan = (body: { ticket_code: string; show?: number }) => client.POST("/check-in/", { body });
+  const admitted = expectData("check in", 200, await scan({ ticket_code: ticket.ticket_code ?? "", show: show.id }));
+  check(admitted.ticket_code === ticket.ticket_code && admitted.booking === hold.id && admitted.show.id === show.id
+        && admitted.seat.label === ticket.label && admitted.seat.category === ticket.category,
+        "the scan names the ticket's booking, show and seat");
+  const rescan = expectError("check in again", 409, await scan({ ticket_code: ticket.ticket_code ?? "" }));
+  check(rescan.code === "already_checked_in" && checkedInAt(rescan) === admitted.checked_in_at,
+        "a second scan says when the first one let the ticket in");
+  access = buyer;
+  check(expectError("cancel a checked-in booking", 400, await cancel(hold.id)).code === "checked_in",
+        "a booking with a checked-in ticket stays");
+
+  // 12. Refresh: a new pair; the old refresh token stops working
   const refresh = (token: string) => client.POST("/auth/token/refresh/", { body: { refresh: token } });
   const fresh = expectData("refresh", 200, await refresh(tokens.refresh));
   expectError("refresh with the used token", 401, await refresh(tokens.refresh));
   access = fresh.access;
 
-  // 10. Log out: 205, no body; the refresh token is blacklisted
+  // 13. Log out: 205, no body; the refresh token is blacklisted
   const logout = await client.POST("/auth/logout/", { body: { refresh: fresh.refresh } });
   check(logout.response.status === 205, `log out answers 205, not ${logout.response.status}`);
   console.log("  log out: 205");

@@ -2,7 +2,7 @@
 import pytest
 from django.urls import path
 from drf_yasg import openapi
-from rest_framework import generics, serializers, viewsets
+from rest_framework import generics, renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -20,7 +20,13 @@ def document(api_client):
 
 
 def operations(document):
-    return {(method.upper(), route): operation for route, item in document["paths"].items()
+    """Each operation, with its answers as they read through a shared response's reference."""
+    def answers(operation):
+        return {status: document["responses"][response["$ref"].rsplit("/", 1)[-1]] if "$ref" in response else response
+                for status, response in operation["responses"].items()}
+
+    return {(method.upper(), route): {**operation, "responses": answers(operation)}
+            for route, item in document["paths"].items()
             for method, operation in item.items() if method != "parameters"}
 
 
@@ -149,6 +155,24 @@ def test_response_headers_are_declared_where_they_are_sent(document):
                    for response in operation["responses"].values())
 
 
+def test_the_errors_of_an_image_are_shared_responses_which_converters_give_json_alone(document):
+    """Swagger 2.0 has one `produces` per operation; converters to OpenAPI 3 give a shared response the document's
+    own, so generated clients read the QR code's 200 as SVG and its errors as JSON."""
+    qr_code = document["paths"]["/bookings/{id}/tickets/{number}/qr/"]["get"]
+
+    assert qr_code["produces"] == ["image/svg+xml", "application/json"]
+    assert qr_code["responses"]["200"]["schema"] == {"type": "file"}
+    errors = {status: response for status, response in qr_code["responses"].items() if int(status) >= 400}
+    assert set(errors) == {"401", "404", "503"}
+    assert errors == {status: {"$ref": f"#/responses/bookings_ticket_qr_{status}"} for status in errors}
+    assert document["responses"]["bookings_ticket_qr_404"]["schema"] == {"$ref": "#/definitions/Error"}
+    others = [operation for route, item in document["paths"].items() for method, operation in item.items()
+              if method != "parameters" and operation is not qr_code]
+    assert document["produces"] == ["application/json"]
+    assert not any("produces" in operation for operation in others)
+    assert not any("$ref" in response for operation in others for response in operation["responses"].values())
+
+
 def test_success_answers_are_described(document):
     for key, operation in operations(document).items():
         assert all(response["description"] for response in operation["responses"].values()), key
@@ -178,6 +202,19 @@ class GadgetPartsView(generics.ListAPIView):
         return Screen.objects.all()
 
 
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class GadgetSheetView(generics.RetrieveAPIView):
+    """A gadget as a spreadsheet."""
+
+    serializer_class = GadgetSerializer
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    queryset = Screen.objects.all()
+
+
 def test_an_endpoint_written_without_schema_code_gets_all_of_it():
     """What the next endpoint gets for free: here a viewset, a custom action and a view with `<int:...>` routes."""
     patterns = [
@@ -185,6 +222,7 @@ def test_an_endpoint_written_without_schema_code_gets_all_of_it():
         path("api/gadgets/<int:pk>/", GadgetViewSet.as_view({"get": "retrieve", "patch": "partial_update"})),
         path("api/gadgets/<int:pk>/polish/", GadgetViewSet.as_view({"post": "polish"})),
         path("api/gadgets/<int:pk>/parts/<int:number>/", GadgetPartsView.as_view()),
+        path("api/gadgets/<int:pk>/sheet/", GadgetSheetView.as_view()),
     ]
     document = ApiSchemaGenerator(openapi.Info("t", "v1"), patterns=patterns).get_schema(public=True).as_dict()
     listed = operations(document)
@@ -196,9 +234,14 @@ def test_an_endpoint_written_without_schema_code_gets_all_of_it():
         ("GET", "/gadgets/{id}/"): "Get a screen", ("PATCH", "/gadgets/{id}/"): "Update a screen",
         ("POST", "/gadgets/{id}/polish/"): "Polish a gadget",
         ("GET", "/gadgets/{id}/parts/{number}/"): "Gadgets parts list",
+        ("GET", "/gadgets/{id}/sheet/"): "A gadget as a spreadsheet",
     }
     assert set(document["definitions"]) >= {"Gadget", "GadgetRequest", "PatchedGadgetRequest", "PaginatedGadgetList",
                                              "Error", "ValidationError"}
     assert document["definitions"]["Gadget"]["required"] == ["id", "name", "rows"]
     assert "required" not in document["definitions"]["PatchedGadgetRequest"]
     assert listed[("POST", "/gadgets/")]["responses"]["201"]["headers"]["Location"]["format"] == "uri"
+    sheet = document["paths"]["/gadgets/{id}/sheet/"]["get"]
+    assert sheet["produces"] == ["text/csv", "application/json"]
+    assert sheet["responses"]["404"] == {"$ref": "#/responses/gadgets_sheet_read_404"}
+    assert set(document["responses"]) == {f"gadgets_sheet_read_{status}" for status in ("401", "404", "503")}

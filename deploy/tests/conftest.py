@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,17 @@ def missing_requirements():
         missing.append("a PostgreSQL server: DATABASE_URL=postgres://USER:PASSWORD@127.0.0.1:PORT/postgres "
                        "(a role with CREATEDB; .ci/throwaway-postgres.sh starts one)")
     return missing
+
+
+def taken_ports():
+    """This deployment's ports that something already listens on: another run's servers would answer in place of
+    ones that cannot bind, and the suite would test them (a foreign Redis, tokens refused by a foreign app)."""
+    def listened_on(port):
+        with socket.socket() as probe:
+            probe.settimeout(2)
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    return [port for port in [*APP_PORTS, NGINX_PORT, REDIS_PORT] if listened_on(port)]
 
 
 @dataclass
@@ -223,6 +235,10 @@ def deployment():
         if IN_CI:
             pytest.fail(f"CI=true but {message}: .ci/run must provide them")
         pytest.skip(message)
+    taken = taken_ports()
+    if taken:
+        pytest.fail(f"something already listens on 127.0.0.1 port {', '.join(map(str, taken))}: stop it, or choose "
+                    "free ports with DEPLOY_TEST_APP_PORTS, DEPLOY_TEST_NGINX_PORT and DEPLOY_TEST_REDIS_PORT")
 
     folder = Path(tempfile.mkdtemp(prefix="movie-booking-deployment-"))
     folder.chmod(0o755)  # nginx's workers (user nobody) keep their buffers below it

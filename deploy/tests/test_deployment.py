@@ -107,6 +107,33 @@ def test_a_booking_through_one_app_server_shows_on_the_seat_map_of_every_server_
     assert all(count > 0 for count in served_by_each(deployment, marker))
 
 
+def test_a_seat_maps_etag_is_the_deployments_and_a_booking_changes_it_on_every_server(deployment, connect):
+    show_id = deployment.seed["flash_show_ids"][1]
+    token = deployment.seed["tokens"][1]
+    client = connect()
+
+    def read_six(etag):
+        marker = f"etag-{uuid.uuid4()}"
+        answers = [client.get(f"/api/shows/{show_id}/seats/", headers={"User-Agent": marker, "If-None-Match": etag})
+                   for _ in range(6)]
+        assert all(count > 0 for count in served_by_each(deployment, marker))  # both servers answered
+        return answers
+
+    etag = client.get(f"/api/shows/{show_id}/seats/").headers["ETag"]
+    unchanged = read_six(etag)
+    booked = client.post(f"/api/shows/{show_id}/book/", {"seat_numbers": ["B1"]}, token=token)
+    changed = read_six(etag)
+    new_etag = changed[0].headers["ETag"]
+    again = read_six(new_etag)
+
+    assert [(answer.status, answer.headers["ETag"], answer.body) for answer in unchanged] == [(304, etag, b"")] * 6
+    assert booked.status == 201
+    assert [(answer.status, answer.headers["ETag"]) for answer in changed] == [(200, new_etag)] * 6  # both servers
+    assert new_etag != etag
+    assert [answer.status for answer in again] == [304] * 6
+    assert client.post(f"/api/bookings/{booked.json()['id']}/cancel/", token=token).status == 200
+
+
 def test_the_auth_throttle_is_the_deployments_limit_not_each_servers(deployment, connect):
     # Invalid signups cost no password hashing; each one still counts against the client's address.
     client = connect(source_ip="127.0.0.2")
