@@ -105,13 +105,18 @@ class SQLiteCache(BaseCache):
 
     def incr(self, key, delta=1, version=None):
         made_key = self.make_and_validate_key(key, version=version)
-        rows, _ = self._write(f"UPDATE cache SET value = value + ? WHERE key = ? AND {LIVE} "
-                              "AND typeof(value) = 'integer' RETURNING value", (delta, made_key, time.time()))
-        if rows:
-            return rows[0][0]
-        if self.has_key(key, version=version):
-            raise TypeError(f"The value of key '{key}' is not an integer.")
-        raise ValueError(f"Key '{key}' not found.")
+        while True:
+            rows, _ = self._write(f"UPDATE cache SET value = value + ? WHERE key = ? AND {LIVE} "
+                                  "AND typeof(value) = 'integer' RETURNING value", (delta, made_key, time.time()))
+            if rows:
+                return rows[0][0]
+            # Nothing to count: missing, or not an integer. Another writer may have added the key since the
+            # UPDATE looked, so what it holds now decides (an integer that appeared meanwhile is counted).
+            found = self._read(f"SELECT typeof(value) FROM cache WHERE key = ? AND {LIVE}", (made_key, time.time()))
+            if not found:
+                raise ValueError(f"Key '{key}' not found.")
+            if found[0][0] != "integer":
+                raise TypeError(f"The value of key '{key}' is not an integer.")
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)

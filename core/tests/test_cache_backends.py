@@ -194,3 +194,32 @@ def test_the_redis_backend_keeps_one_client_and_counts_atomically(redis_url):
     assert [redis_cache.incr("visits") for _ in range(3)] == [1, 2, 3]
     redis_cache.set("map", {"A1": True}, 60)
     assert redis_cache.get("map") == {"A1": True}
+
+
+def test_incr_racing_the_add_of_its_key_is_never_told_the_key_holds_no_integer(cache):
+    """The read cache's bump: `incr`, and `add` when the key is missing, from many threads at once."""
+    errors = []
+    barrier = threading.Barrier(16)
+
+    def bump(key):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.add(key, 1_000)
+
+    def worker():
+        for round_ in range(60):
+            barrier.wait()
+            try:
+                bump(f"version:{round_}")
+            except Exception as error:  # noqa: BLE001 - the outcome under test
+                errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert all(cache.get(f"version:{round_}") >= 1_000 for round_ in range(60))
