@@ -122,7 +122,7 @@ def release_expired_holds(*, show_id):
     Nothing depends on it having run (reads and locked writes treat a dead hold as gone): it tidies the
     rows for a cron job (`manage.py expire_holds`).
     """
-    return _with_show_locked(show_id, lambda show, now: _release_expired_holds(show, now))
+    return _with_show_locked(show_id, _release_expired_holds)
 
 
 def shows_with_expired_holds():

@@ -63,7 +63,7 @@ PLACE_STYLES = {
     "sold": "background:#c0392b;border:1px solid #7b241c;color:#fff",
     "held": "background:#e67e22;border:1px solid #a04000;color:#fff",
 }
-LEGEND = [("standard", "standard"), ("premium", "premium"), ("accessible", "accessible"), ("blocked", "blocked")]
+LEGEND = [(name, name) for name in seating.CATEGORY_NAMES.values()]
 
 
 def draw_plan(screen, *, sold=frozenset(), held=frozenset()):
