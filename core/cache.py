@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.http import parse_etags, quote_etag
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,15 @@ class CachedRead:
     def __init__(self, scopes, lifetime=None):
         self.scopes = scopes
         self.lifetime = lifetime or (lambda kwargs: None)
+
+
+def cache_until(response, moment):
+    """Keep `response` in the read cache no later than `moment` (an aware datetime; None: no bound of its own).
+
+    For a view that reads the bound in the same query as the answer, e.g. the seat map's earliest live hold.
+    """
+    response.read_cache_until = moment
+    return response
 
 
 def versions(scopes):
@@ -96,6 +106,9 @@ class ReadCacheMiddleware:
         if entry is None or response.status_code != 200 or response.streaming:
             return response
         key, lifetime = entry
+        until = getattr(response, "read_cache_until", None)
+        if until is not None:
+            lifetime = min(lifetime, int((until - timezone.now()).total_seconds()))
         etag = quote_etag(hashlib.blake2b(response.content, digest_size=16).hexdigest())
         if key is not None and lifetime > 0:
             try:

@@ -1,4 +1,4 @@
-"""Serializer fields shared by the apps."""
+"""Serializer fields shared by the apps, and the formats of the bodies built without a serializer."""
 import re
 from datetime import UTC
 
@@ -6,6 +6,16 @@ from rest_framework import serializers
 
 MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number cannot name anything
 ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def utc_timestamp(moment):
+    """ISO 8601 in UTC with a Z, exactly as UTCDateTimeField writes it; None stays None."""
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def money(amount):
+    """A price with two decimals as a string, exactly as a DecimalField(decimal_places=2) writes it."""
+    return f"{amount:.2f}"
 
 
 class UTCDateTimeField(serializers.DateTimeField):

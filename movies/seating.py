@@ -85,6 +85,11 @@ def capacity(layout):
     return sum(row.count(STANDARD) + row.count(PREMIUM) + row.count(ACCESSIBLE) for row in layout)
 
 
+def screen_capacity(layout, rows, seats_per_row):
+    """How many seats a screen can sell: its layout's, or every place of the grid when it has none."""
+    return capacity(layout) if layout else rows * seats_per_row
+
+
 def place_at(layout, number, seats_per_row):
     """The layout character at grid place `number` (1-based)."""
     row, place = divmod(number - 1, seats_per_row)

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from core.cache import CachedRead
+from core.cache import CachedRead, cache_until
 from core.permissions import IsStaffOrReadOnly
 from core.schema import error_response
 from core.views import CreatedLocationMixin
@@ -75,6 +75,8 @@ SHOW_LISTS = CachedRead(lambda kwargs: ["catalogue", "seats"],
                         lifetime=lambda kwargs: selectors.seconds_until_a_hold_expires())
 ONE_SHOW = CachedRead(lambda kwargs: ["catalogue", f"show:{int(kwargs['pk'])}"],
                       lifetime=lambda kwargs: selectors.seconds_until_a_hold_expires(show_id=int(kwargs["pk"])))
+# The seat map reads its earliest live hold with its seats (core.cache.cache_until).
+SEAT_MAP = CachedRead(ONE_SHOW.scopes)
 
 
 class MovieViewSet(CatalogueViewSet):
@@ -93,11 +95,25 @@ class MovieViewSet(CatalogueViewSet):
             return queryset
         return super().filter_queryset(queryset)
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*selectors.MOVIE_COLUMNS))
+        return self.get_paginated_response(selectors.movie_bodies(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        movie = generics.get_object_or_404(Movie.objects.values(*selectors.MOVIE_COLUMNS), pk=kwargs["pk"])
+        return Response(selectors.movie_bodies([movie])[0])
+
     def save(self, movie):
         return services.save_movie(movie=movie)
 
     def perform_destroy(self, movie):
         services.delete_movie(movie=movie)
+
+
+def paginated_shows(view, shows):
+    """A page of `shows` (from `Show.objects.with_availability()`), built from flat rows."""
+    page = view.paginate_queryset(shows.values(*selectors.SHOW_COLUMNS))
+    return view.get_paginated_response([selectors.show_body(show) for show in page])
 
 
 class MovieShowsView(generics.ListAPIView):
@@ -110,7 +126,7 @@ class MovieShowsView(generics.ListAPIView):
     @swagger_auto_schema(operation_id="movies_shows", operation_summary="List a movie's shows",
                          query_serializer=MovieShowQuerySerializer)
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        return paginated_shows(self, self.get_queryset())
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request to read
@@ -138,13 +154,11 @@ class ShowViewSet(CatalogueViewSet):
     """Shows. Anyone reads; staff write with movie and screen ids, and read the show back nested."""
 
     filter_backends = []
-    cached_reads = {"list": SHOW_LISTS, "retrieve": ONE_SHOW, "seats": ONE_SHOW}
+    cached_reads = {"list": SHOW_LISTS, "retrieve": ONE_SHOW, "seats": SEAT_MAP}
 
     def get_queryset(self):
         if self.action == "list":
             return selectors.shows_with_availability(**parse_show_query(self.request))
-        if self.action == "seats":
-            return Show.objects.select_related("screen")
         return Show.objects.with_availability()
 
     def get_serializer_class(self):
@@ -154,7 +168,10 @@ class ShowViewSet(CatalogueViewSet):
 
     @swagger_auto_schema(query_serializer=ShowQuerySerializer)
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return paginated_shows(self, self.get_queryset())
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.read_back(kwargs["pk"]))
 
     def save(self, show):
         return services.save_show(show=show)
@@ -167,14 +184,14 @@ class ShowViewSet(CatalogueViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.perform_create(serializer)
-        return Response(self.read_back(serializer.instance), status=201)
+        return Response(self.read_back(serializer.instance.pk), status=201)
 
     @swagger_auto_schema(request_body=ShowWriteSerializer, responses={200: ShowSerializer})
     def update(self, request, *args, **kwargs):
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.pop("partial", False))
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
-        return Response(self.read_back(serializer.instance))
+        return Response(self.read_back(serializer.instance.pk))
 
     @swagger_auto_schema(request_body=ShowWriteSerializer, responses={200: ShowSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -185,7 +202,11 @@ class ShowViewSet(CatalogueViewSet):
     @action(detail=True, methods=["get"], permission_classes=[AllowAny])
     def seats(self, request, pk=None):
         """The seat map: every seat, row by row (A, B, … Z, AA, …), with its label and availability."""
-        return Response(selectors.seat_map(self.get_object()))
+        show = generics.get_object_or_404(Show.objects.values(*selectors.SEAT_MAP_COLUMNS), pk=pk)
+        seat_map, earliest_hold_end = selectors.seat_map(show)
+        return cache_until(Response(seat_map), earliest_hold_end)
 
-    def read_back(self, show):
-        return ShowSerializer(Show.objects.with_availability().get(pk=show.pk)).data
+    def read_back(self, pk):
+        """The show as read, with its availability."""
+        show = generics.get_object_or_404(Show.objects.with_availability().values(*selectors.SHOW_COLUMNS), pk=pk)
+        return selectors.show_body(show)

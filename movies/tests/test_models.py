@@ -3,8 +3,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.utils import timezone
 
-from movies.models import Show
+from bookings.models import Ticket
+from bookings.tests.factories import booking_with_seats
+from movies.models import DEAD_HOLD, HELD, SOLD, Show, active_seats, live_ticket_condition
 from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +62,22 @@ def test_a_day_long_show_still_overlaps_the_next_day():
 def test_database_constraints_back_the_ranges(factory, values):
     with pytest.raises(IntegrityError):
         factory(**values)
+
+
+def test_active_seats_agrees_with_the_live_ticket_condition():
+    show = ShowFactory()
+    now = timezone.now()
+    booking_with_seats(show, [1, 2])
+    booking_with_seats(show, [3], cancelled=True)
+    live_hold, dead_hold = booking_with_seats(show, [4]), booking_with_seats(show, [5, 6])
+    Ticket.objects.filter(booking=live_hold).update(held_until=now + timedelta(seconds=1), code=None)
+    Ticket.objects.filter(booking=dead_hold).update(held_until=now, code=None)  # ends at `now`: dead
+    booking_with_seats(ShowFactory(), [7])  # another show's
+
+    states = active_seats(show.id, now)
+
+    assert sorted(states) == [(1, SOLD), (2, SOLD), (4, HELD), (5, DEAD_HOLD), (6, DEAD_HOLD)]
+    live = show.tickets.filter(live_ticket_condition(now)).values_list("seat_number", flat=True)
+    assert sorted(seat for seat, state in states if state != DEAD_HOLD) == sorted(live)
+    assert sorted(active_seats(show.id, now, [2, 3, 5, 9])) == [(2, SOLD), (5, DEAD_HOLD)]
+    assert active_seats(show.id, now - timedelta(seconds=1), [5]) == [(5, HELD)]
