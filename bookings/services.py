@@ -31,7 +31,7 @@ from bookings.exceptions import (
 from bookings.models import Booking, Ticket
 from core.cache import bump_after_commit
 from core.db import run_with_retries
-from movies.models import Screen, Show, live_ticket_condition
+from movies.models import DEAD_HOLD, Show, active_seats, live_ticket_condition
 from movies.seating import seat_label
 
 MAX_SEATS_PER_BOOKING = 10
@@ -39,24 +39,25 @@ MAX_SEATS_PER_BOOKING = 10
 MAX_HELD_SEATS_PER_SHOW = 10
 
 
-def book_seats(*, user, show_id, seat_numbers):
-    """Book `seat_numbers` (distinct integers) of a show for `user`, all or nothing.
+def book_seats(*, user, show, seat_numbers):
+    """Book `seat_numbers` (distinct integers) of `show` for `user`, all or nothing.
 
-    Returns the CONFIRMED Booking with its show, movie, screen and tickets loaded. Raises InvalidSeats (a seat
-    that does not exist, none, duplicates or more than MAX_SEATS_PER_BOOKING), ShowNotFound, ShowStarted,
-    SeatUnavailable (naming the taken seats; nothing is booked), or ServiceUnavailable when the database stays
-    busy.
+    `show` is the Show as the caller read it (with its screen, to spare a query); it is read again under the
+    show's lock, which decides. Returns the CONFIRMED Booking with its show, movie, screen and tickets loaded.
+    Raises InvalidSeats (a seat that does not exist, none, duplicates or more than MAX_SEATS_PER_BOOKING),
+    ShowNotFound, ShowStarted, SeatUnavailable (naming the taken seats; nothing is booked), or
+    ServiceUnavailable when the database stays busy.
     """
-    return _take_seats(user=user, show_id=show_id, seat_numbers=seat_numbers, hold=False)
+    return _take_seats(user=user, show=show, seat_numbers=seat_numbers, hold=False)
 
 
-def hold_seats(*, user, show_id, seat_numbers):
-    """Hold `seat_numbers` of a show for `user` for HOLD_SECONDS, all or nothing, until confirmed.
+def hold_seats(*, user, show, seat_numbers):
+    """Hold `seat_numbers` of `show` for `user` for HOLD_SECONDS, all or nothing, until confirmed.
 
     Returns the HELD Booking with its `expires_at`. Raises what `book_seats` raises, and HoldLimitReached
     when the user's live holds of this show would pass MAX_HELD_SEATS_PER_SHOW seats.
     """
-    return _take_seats(user=user, show_id=show_id, seat_numbers=seat_numbers, hold=True)
+    return _take_seats(user=user, show=show, seat_numbers=seat_numbers, hold=True)
 
 
 def confirm_booking(*, booking):
@@ -133,13 +134,13 @@ def shows_with_expired_holds():
     )
 
 
-def _take_seats(*, user, show_id, seat_numbers, hold):
+def _take_seats(*, user, show, seat_numbers, hold):
     seat_numbers = sorted(seat_numbers)
     if not 1 <= len(seat_numbers) <= MAX_SEATS_PER_BOOKING or len(set(seat_numbers)) != len(seat_numbers):
         raise InvalidSeats(f"Book between 1 and {MAX_SEATS_PER_BOOKING} distinct seats.")
     # In a rush most requests ask for seats already taken: refuse those without queueing for the show's
     # lock. This read decides nothing else; the check that guards the sale is the one inside the lock.
-    taken = _taken_before_locking(show_id, seat_numbers)
+    taken = _taken_before_locking(show, seat_numbers)
     if taken:
         raise SeatUnavailable(seats=taken)
 
@@ -174,10 +175,9 @@ def _take_seats(*, user, show_id, seat_numbers, hold):
         return booking
 
     try:
-        return _with_show_locked(show_id, take)
+        return _with_show_locked(show.pk, take)
     except IntegrityError:
         # Only the live-ticket constraint can refuse these rows: a seat was taken under us.
-        show = Show.objects.select_related("screen").get(pk=show_id)
         raise SeatUnavailable(seats=_taken_labels(show, seat_numbers) or _labels(show, seat_numbers)) from None
 
 
@@ -215,11 +215,10 @@ def _taken_releasing_dead_holds(show, seat_numbers, now):
     When a dead hold still has an active ticket on one of them, the show's dead holds are released first,
     so the new tickets never meet the live-ticket constraint over a seat nobody holds any more.
     """
-    active = Ticket.objects.filter(show=show, is_active=True, seat_number__in=seat_numbers)
-    held_until_by_seat = dict(active.values_list("seat_number", "held_until"))
-    if any(held_until is not None and held_until <= now for held_until in held_until_by_seat.values()):
+    states = active_seats(show.pk, now, seat_numbers)
+    if any(state == DEAD_HOLD for _, state in states):
         _release_expired_holds(show, now)
-    return sorted(seat for seat, held_until in held_until_by_seat.items() if held_until is None or held_until > now)
+    return sorted(seat for seat, state in states if state != DEAD_HOLD)
 
 
 def _release_expired_holds(show, now):
@@ -236,26 +235,21 @@ def _seats_held_by(user, show, now):
     return Ticket.objects.filter(show=show, booking__user=user, is_active=True, held_until__gt=now).count()
 
 
-def _taken_before_locking(show_id, seat_numbers):
+def _taken_before_locking(show, seat_numbers):
     """Labels of the requested seats already taken (sold, held, or blocked), read without a lock; [] leaves
     every answer to the lock.
 
     When the show has started or a seat is not one of its seats, the transaction gives that answer instead.
     """
-    taken = list(
-        Ticket.objects.filter(live_ticket_condition(timezone.now()), show_id=show_id, seat_number__in=seat_numbers)
-        .values_list("seat_number", "show__starts_at", "show__screen__rows", "show__screen__seats_per_row",
-                     "show__screen__layout")
-    )
+    now = timezone.now()
+    taken = {seat for seat, state in active_seats(show.pk, now, seat_numbers) if state != DEAD_HOLD}
     if not taken:
         return []
-    _, starts_at, rows, seats_per_row, layout = taken[0]
-    screen = Screen(rows=rows, seats_per_row=seats_per_row, layout=layout)
-    categories = [screen.category_of(seat) for seat in seat_numbers]
-    if starts_at <= timezone.now() or None in categories:
+    categories = [show.screen.category_of(seat) for seat in seat_numbers]
+    if show.starts_at <= now or None in categories:
         return []
     blocked = {seat for seat, category in zip(seat_numbers, categories, strict=True) if category == "blocked"}
-    return [seat_label(number, seats_per_row) for number in sorted(blocked.union(number for number, *_ in taken))]
+    return _labels(show, sorted(blocked.union(taken)))
 
 
 def _taken_labels(show, seat_numbers):

@@ -88,8 +88,7 @@ class TakeSeatsView(CreatedLocationMixin, APIView):
         show = generics.get_object_or_404(Show.objects.select_related("screen"), pk=pk)
         seats = BookingRequestSerializer(data=request.data, context={"screen": show.screen})
         seats.is_valid(raise_exception=True)
-        booking = self.take_seats(user=request.user, show_id=show.pk,
-                                  seat_numbers=seats.validated_data["seat_numbers"])
+        booking = self.take_seats(user=request.user, show=show, seat_numbers=seats.validated_data["seat_numbers"])
         return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

@@ -7,9 +7,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from bookings import services
 from bookings.models import Booking
 from movies.tests.factories import ShowFactory
 
@@ -83,6 +85,29 @@ def test_a_mail_server_that_is_down_costs_no_booking_and_no_mail(settings, user,
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user.email]
     assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def test_with_a_worker_the_mail_is_queued_in_the_bookings_own_transaction(settings, user):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    show = ShowFactory()
+
+    queued_before_commit = []
+
+    def book_then_fail():
+        with transaction.atomic():
+            services.book_seats(user=user, show=show, seat_numbers=[1])
+            queued_before_commit.append(DBTaskResult.objects.count())  # the booking's transaction is still open
+            raise RuntimeError("rolled back after booking")
+
+    with pytest.raises(RuntimeError):
+        book_then_fail()
+    booking = services.book_seats(user=user, show=show, seat_numbers=[2])
+
+    assert queued_before_commit == [1]
+    assert not Booking.objects.exclude(pk=booking.pk).exists()
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path.endswith("send_confirmation_mail")
+    assert queued.args_kwargs["args"] == [booking.pk]
 
 
 def test_without_a_worker_a_mail_server_that_is_down_still_costs_no_booking(settings, user_client):

@@ -51,7 +51,7 @@ def test_one_seat_many_buyers_exactly_one_wins():
     show = ShowFactory()
     buyers = UserFactory.create_batch(32)
 
-    outcomes = run_at_once(32, lambda i: services.book_seats(user=buyers[i], show_id=show.id, seat_numbers=[7]))
+    outcomes = run_at_once(32, lambda i: services.book_seats(user=buyers[i], show=show, seat_numbers=[7]))
 
     winners = [outcome for outcome in outcomes if isinstance(outcome, Booking)]
     losers = [outcome for outcome in outcomes if isinstance(outcome, SeatUnavailable)]
@@ -67,7 +67,7 @@ def test_random_overlapping_sets_never_sell_a_seat_twice():
     buyers = UserFactory.create_batch(56)
     wishes = [random.Random(index).sample(range(1, 21), random.Random(-index).randint(1, 4)) for index in range(56)]
 
-    outcomes = run_at_once(56, lambda i: services.book_seats(user=buyers[i], show_id=show.id,
+    outcomes = run_at_once(56, lambda i: services.book_seats(user=buyers[i], show=show,
                                                              seat_numbers=wishes[i]))
 
     assert all(isinstance(outcome, Booking | SeatUnavailable) for outcome in outcomes), outcomes
@@ -84,12 +84,12 @@ def test_random_overlapping_sets_never_sell_a_seat_twice():
 def test_cancel_racing_rebooks_of_the_same_seat_stays_consistent():
     show = ShowFactory()
     owner, *rivals = UserFactory.create_batch(21)
-    original = services.book_seats(user=owner, show_id=show.id, seat_numbers=[1])
+    original = services.book_seats(user=owner, show=show, seat_numbers=[1])
 
     def act(index):
         if index == 0:
             return services.cancel_booking(booking=original)
-        return services.book_seats(user=rivals[index - 1], show_id=show.id, seat_numbers=[1])
+        return services.book_seats(user=rivals[index - 1], show=show, seat_numbers=[1])
 
     outcomes = run_at_once(21, act)
 
@@ -143,8 +143,8 @@ def test_holds_bookings_confirms_and_expiry_racing_never_sell_twice_nor_lose_a_s
     def act(index):
         kind = index % 3
         if kind == 0:
-            return services.book_seats(user=buyers[index], show_id=show.id, seat_numbers=wishes[index])
-        held = services.hold_seats(user=buyers[index], show_id=show.id, seat_numbers=wishes[index])
+            return services.book_seats(user=buyers[index], show=show, seat_numbers=wishes[index])
+        held = services.hold_seats(user=buyers[index], show=show, seat_numbers=wishes[index])
         if kind == 2:
             return held  # abandoned
         time.sleep(pauses[index])
@@ -173,7 +173,7 @@ def test_holds_bookings_confirms_and_expiry_racing_never_sell_twice_nor_lose_a_s
     # No seat stays taken by a dead hold: every seat not sold can be bought now, with nothing run in between.
     late_buyer = UserFactory()
     for start in range(0, len(free), 10):
-        services.book_seats(user=late_buyer, show_id=show.id, seat_numbers=free[start:start + 10])
+        services.book_seats(user=late_buyer, show=show, seat_numbers=free[start:start + 10])
     assert sorted(live_seat_numbers(show)) == list(range(1, 21))
 
 
@@ -182,13 +182,13 @@ def test_one_hold_confirmed_while_rivals_book_its_seat_at_the_deadline(settings)
     for _ in range(5):
         show = ShowFactory()
         owner, *rivals = UserFactory.create_batch(9)
-        held = services.hold_seats(user=owner, show_id=show.id, seat_numbers=[1])
+        held = services.hold_seats(user=owner, show=show, seat_numbers=[1])
 
         def act(index, held=held, show=show, rivals=rivals):
             time.sleep(0.15 + index * 0.01)  # straddle the deadline
             if index == 0:
                 return services.confirm_booking(booking=held)
-            return services.book_seats(user=rivals[index - 1], show_id=show.id, seat_numbers=[1])
+            return services.book_seats(user=rivals[index - 1], show=show, seat_numbers=[1])
 
         outcomes = run_at_once(9, act)
 
@@ -203,7 +203,7 @@ def test_one_hold_confirmed_while_rivals_book_its_seat_at_the_deadline(settings)
 
 def test_thirty_scanners_of_one_ticket_let_it_in_exactly_once():
     show = ShowFactory()
-    booking = services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1])
+    booking = services.book_seats(user=UserFactory(), show=show, seat_numbers=[1])
     code = booking.tickets.get().code
     door = UserFactory(is_superuser=True)
     scanners = [bearer_client(door) for _ in range(30)]
@@ -220,7 +220,7 @@ def test_thirty_scanners_of_one_ticket_let_it_in_exactly_once():
 def test_a_cancel_racing_scans_of_its_tickets_never_both_win():
     for _ in range(5):
         show = ShowFactory()
-        booking = services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1, 2])
+        booking = services.book_seats(user=UserFactory(), show=show, seat_numbers=[1, 2])
         codes = list(booking.tickets.values_list("code", flat=True))
         door = bearer_client(UserFactory(is_superuser=True))
 

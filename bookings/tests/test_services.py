@@ -12,6 +12,7 @@ from bookings.exceptions import InvalidSeats, SeatUnavailable, ShowNotFound, Sho
 from bookings.models import Booking, Ticket
 from bookings.tests.factories import booking_with_seats
 from core.exceptions import ServiceUnavailable
+from movies.models import Show
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
 
@@ -26,7 +27,7 @@ def show(db):
 def test_book_seats_writes_a_booking_with_one_ticket_per_seat(show):
     user = UserFactory()
 
-    booking = services.book_seats(user=user, show_id=show.id, seat_numbers=[3, 1])
+    booking = services.book_seats(user=user, show=show, seat_numbers=[3, 1])
 
     assert (booking.user, booking.show, booking.status) == (user, show, Booking.Status.CONFIRMED)
     assert booking.total_price == Decimal("14.50")
@@ -37,13 +38,13 @@ def test_book_seats_writes_a_booking_with_one_ticket_per_seat(show):
 @pytest.mark.parametrize("seats", [[], [0], [11], [1, 1], list(range(1, 12)), [-3]])
 def test_invalid_seats(show, seats):
     with pytest.raises(InvalidSeats):
-        services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=seats)
+        services.book_seats(user=UserFactory(), show=show, seat_numbers=seats)
     assert not Booking.objects.exists()
 
 
 def test_unknown_show():
     with pytest.raises(ShowNotFound):
-        services.book_seats(user=UserFactory(), show_id=424242, seat_numbers=[1])
+        services.book_seats(user=UserFactory(), show=Show(pk=424242), seat_numbers=[1])
 
 
 def test_started_show(show):
@@ -51,14 +52,14 @@ def test_started_show(show):
     show.save()
 
     with pytest.raises(ShowStarted):
-        services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1])
+        services.book_seats(user=UserFactory(), show=show, seat_numbers=[1])
 
 
 def test_taken_seats_are_named_and_nothing_is_booked(show):
     booking_with_seats(show, [2, 7])
 
     with pytest.raises(SeatUnavailable) as refused:
-        services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1, 2, 7])
+        services.book_seats(user=UserFactory(), show=show, seat_numbers=[1, 2, 7])
 
     assert refused.value.extra == {"seats": ["A2", "B2"]}
     assert Ticket.objects.count() == 2
@@ -68,7 +69,7 @@ def test_seats_already_sold_are_refused_without_taking_the_lock(show):
     booking_with_seats(show, [2])
 
     with mock.patch("bookings.services._with_show_locked") as locked, pytest.raises(SeatUnavailable) as refused:
-        services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1, 2])
+        services.book_seats(user=UserFactory(), show=show, seat_numbers=[1, 2])
 
     assert refused.value.extra == {"seats": ["A2"]}
     locked.assert_not_called()
@@ -79,7 +80,7 @@ def test_the_check_inside_the_lock_decides_when_the_early_read_missed_a_sale(sho
 
     with mock.patch("bookings.services._taken_before_locking", return_value=[]), \
             pytest.raises(SeatUnavailable) as refused:
-        services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[5, 6])
+        services.book_seats(user=UserFactory(), show=show, seat_numbers=[5, 6])
 
     assert refused.value.extra == {"seats": ["A5"]}
     assert sorted(Ticket.objects.values_list("seat_number", flat=True)) == [5]
@@ -92,7 +93,7 @@ def test_the_database_constraint_is_the_last_guard(show):
     with mock.patch("bookings.services._taken_before_locking", return_value=[]), \
             mock.patch("bookings.services._taken_releasing_dead_holds", return_value=[]), \
             pytest.raises(SeatUnavailable) as refused:
-        services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[3, 4])
+        services.book_seats(user=UserFactory(), show=show, seat_numbers=[3, 4])
 
     assert refused.value.extra == {"seats": ["A4"]}
     assert sorted(Ticket.objects.values_list("seat_number", flat=True)) == [4]
@@ -101,7 +102,7 @@ def test_the_database_constraint_is_the_last_guard(show):
 def test_a_database_that_stays_locked_is_service_unavailable(show):
     with mock.patch("bookings.services.Booking.objects.create", side_effect=OperationalError("database is locked")), \
             mock.patch("core.db.time.sleep"), pytest.raises(ServiceUnavailable):
-        services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1])
+        services.book_seats(user=UserFactory(), show=show, seat_numbers=[1])
 
     assert not Ticket.objects.exists()
 
@@ -118,13 +119,13 @@ def test_a_transient_error_is_retried(show):
 
     with mock.patch("bookings.services.Booking.objects.create", side_effect=flaky_create), \
             mock.patch("core.db.time.sleep"):
-        booking = services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1])
+        booking = services.book_seats(user=UserFactory(), show=show, seat_numbers=[1])
 
     assert booking.tickets.count() == 1
 
 
 def test_cancel_frees_seats_and_is_idempotent(show):
-    booking = services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1, 2])
+    booking = services.book_seats(user=UserFactory(), show=show, seat_numbers=[1, 2])
 
     cancelled = services.cancel_booking(booking=booking)
     again = services.cancel_booking(booking=booking)
@@ -132,7 +133,7 @@ def test_cancel_frees_seats_and_is_idempotent(show):
     assert cancelled.status == again.status == Booking.Status.CANCELLED
     assert cancelled.cancelled_at == again.cancelled_at
     assert not Ticket.objects.filter(is_active=True).exists()
-    assert services.book_seats(user=UserFactory(), show_id=show.id, seat_numbers=[1, 2])
+    assert services.book_seats(user=UserFactory(), show=show, seat_numbers=[1, 2])
 
 
 def test_cancel_after_start_is_refused(show):

@@ -139,7 +139,7 @@ def test_readers_racing_bookers_never_see_a_sold_seat_free(shared_cache):
     done = threading.Event()
 
     def buy(index):
-        services.book_seats(user=buyers[index], show_id=show.id, seat_numbers=[index + 1])
+        services.book_seats(user=buyers[index], show=show, seat_numbers=[index + 1])
         sold_at[index + 1] = time.monotonic()
 
     def read(client):
