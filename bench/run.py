@@ -13,6 +13,9 @@ the answers the server stored in its cache while measured. The flash sale, the h
 one-seat hammer run with the asyncio client (bench/load.py), one process. The database is checked after every
 sale. Exits non-zero when a correctness check fails.
 
+Before the servers start, bench/cpu.py measures CPU per request in-process, and the booking throttle's cost
+on each cache backend: the one-machine SQLite file and a throwaway Redis (skipped without redis-server).
+
 On PostgreSQL the "nginx" scenario then measures the same reads (cache hits) and sales against deploy/'s
 topology on loopback (bench/topology.py): two app servers, each with half the workers, behind nginx, sharing
 Redis.
@@ -269,6 +272,8 @@ def run_database(label, database_url, args, secret_key):
     result = {"database": label, "seed": seeded["counts"]}
     result["cpu"] = cpu_per_request(env, seeded_file, requests=args.cpu_requests)
     print(f"[{label}] CPU per request (ms): {result['cpu']}", file=sys.stderr)
+    result["throttle"] = throttle_cost(env, seeded_file, requests=args.cpu_requests, redis_port=args.redis_port)
+    print(f"[{label}] booking throttle's cost (ms): {result['throttle']}", file=sys.stderr)
     gunicorn = {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads}
     with Gunicorn("bench.ceiling:application", args.port, env, name=f"{label}-ceiling", **gunicorn) as ceiling, \
             Gunicorn("movie_booking.wsgi:application", args.port + 1, env, name=f"{label}-api", **gunicorn) as api:
@@ -403,6 +408,30 @@ def cpu_per_request(env, seeded_file, *, requests):
     return measured
 
 
+def throttle_cost(env, seeded_file, *, requests, redis_port):
+    """bench/cpu.py --throttle on each cache backend: the one-machine SQLite file (the default) and Redis.
+
+    Redis is a throwaway redis-server on loopback; where none is installed, its figures are None.
+    """
+    backends = {"SQLite file": env}
+    measured = {"SQLite file": None, "Redis": None}
+    folder = Path(tempfile.mkdtemp(prefix="bench-throttle-"))
+    redis = None
+    try:
+        if topology.find_program("redis-server"):
+            redis = topology.start_redis(folder, redis_port)
+            backends["Redis"] = {**env, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+        for name, backend_env in backends.items():
+            done = subprocess.run([PYTHON, "-m", "bench.cpu", str(seeded_file), "--throttle", "--requests",
+                                   str(requests)], cwd=ROOT, env=backend_env, check=True, capture_output=True,
+                                  text=True)
+            measured[name] = json.loads(done.stdout)
+    finally:
+        topology.stop(redis)
+        shutil.rmtree(folder, ignore_errors=True)
+    return measured
+
+
 def summarise_reads(measured):
     return {
         "requests_per_s": statistics.median(m["requests_per_s"] for m in measured),
@@ -478,7 +507,8 @@ def markdown(report):
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
         f"Command: `{settings['command']}` ({report['elapsed_s']:.0f} s in all).",
         f"Server: gunicorn `--workers {settings['workers']} --worker-class {settings['worker_class']} "
-        f"--threads {settings['threads']}`, DEBUG off, on 127.0.0.1, no throttles. "
+        f"--threads {settings['threads']}`, DEBUG off, on 127.0.0.1, throttles off (on only in the booking "
+        f"throttle's CPU profile). "
         f"Load: {settings['read_driver']} with 1 thread and {settings['read_clients']} connections for reads "
         f"({settings['repeats']} interleaved runs of {settings['duration']} s each, medians), "
         f"one asyncio process with {settings['clients']} clients for the flash sale and the hammer.",
@@ -563,6 +593,30 @@ def cpu_markdown(databases):
         ceiling_ms = result["cpu"]["ceiling"]
         for name, ms in result["cpu"].items():
             lines.append(f"| {result['database']} | {name} | {ms:.3f} | {percent(ceiling_ms / ms)} |")
+    lines += [
+        "",
+        "## The booking throttle's cost, per cache backend (in-process CPU)",
+        "",
+        "The same refused booking (409) with THROTTLE_BOOKING off and at a rate it never reaches, in 20 alternating "
+        "pairs of small batches (medians; the difference is the median of the pairs' differences, so it is close "
+        "to the machine's noise); and the throttle's check alone (a new core.throttling.BookingRateThrottle and "
+        "its count), timed in a loop, in CPU and in wall-clock time: a Redis round trip waits on the socket, which "
+        "CPU time does not count (nor Redis's own CPU).",
+        "",
+        "| database | cache | 409, throttle off: CPU ms | 409, throttled: CPU ms | difference | "
+        "the check alone: CPU ms | the check alone: wall-clock ms |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for result in databases:
+        for cache, cost in result.get("throttle", {}).items():
+            if cost is None:
+                lines.append(f"| {result['database']} | {cache} | not measured: no redis-server installed "
+                             "| | | | |")
+                continue
+            lines.append(
+                f"| {result['database']} | {cache} | {cost['book_409_off_ms']:.3f} | "
+                f"{cost['book_409_throttled_ms']:.3f} | {cost['difference_ms']:+.3f} | "
+                f"{cost['check_cpu_ms']:.3f} | {cost['check_wall_ms']:.3f} |")
     return lines
 
 

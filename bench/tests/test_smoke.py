@@ -1,5 +1,6 @@
 """The bench harness still works: tiny flash and hold sales, hammer and reads against real gunicorn, in seconds."""
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,9 +29,9 @@ def free_ports(count):
 
 def test_bench_smoke_run_sells_a_tiny_show_out_cleanly():
     pytest.importorskip("aiohttp", reason="bench requirements not installed (make bench-smoke installs them)")
-    port = free_ports(2)  # the ceiling, the API
-    done = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--port", str(port)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=180)
+    port = free_ports(3)  # the ceiling, the API, a throwaway Redis for the throttle's cost
+    done = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--port", str(port),
+                           "--redis-port", str(port + 2)], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| sqlite | 1 |" in done.stdout  # the flash-sale row
     assert "201×1 409×19" in done.stdout  # the hammer: exactly one sale
@@ -39,6 +40,10 @@ def test_bench_smoke_run_sells_a_tiny_show_out_cleanly():
         # Hits and misses apart; a miss run that did not miss every time would have failed the run.
         assert f"| sqlite | {endpoint} | hit |" in done.stdout
         assert f"| sqlite | {endpoint} | miss |" in done.stdout
+    assert "| sqlite | SQLite file |" in done.stdout  # the booking throttle's cost
+    if shutil.which("redis-server"):
+        assert "| sqlite | Redis | not measured" not in done.stdout
+        assert "| sqlite | Redis |" in done.stdout
     assert "| flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors | met" in done.stdout
     assert ("| hold then confirm: sold out, every abandoned seat sold again, 0 double, 0 lost, 0 5xx | met"
             in done.stdout)
