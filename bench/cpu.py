@@ -2,11 +2,17 @@
 
     python -m bench.cpu SEED.json [--requests 300]     # the API's endpoints (DATABASE_URL etc. from the env)
     python -m bench.cpu --ceiling [--requests 300]     # the bare-Django ceiling view, under the same settings
+    python -m bench.cpu SEED.json --throttle           # the booking throttle's cost on the cache of the env
 
 Prints JSON: for each endpoint, the process CPU milliseconds per request (median of 5 batches). Reads are
 measured as cache hits (the steady state) and as misses (the read cache's versions bumped before each
 request, outside the measured time); booking as 201s (fresh seats) and as 409s (a seat already sold).
 Load figures on a shared 2-core machine swing with whatever else runs; these do not.
+
+`--throttle` measures core.throttling.BookingRateThrottle on the cache the environment configures (the
+one-machine SQLite file, or Redis with REDIS_URL): the same refused booking (409) with THROTTLE_BOOKING off
+and at a rate it never reaches, in alternating batches, and the throttle's check alone, in CPU time and in
+wall-clock time (a Redis round trip waits on the socket, which CPU time does not count).
 """
 import argparse
 import io
@@ -15,6 +21,7 @@ import os
 import statistics
 import sys
 import time
+from types import SimpleNamespace
 
 BATCHES = 5
 
@@ -39,21 +46,24 @@ def call(application, method, path, *, token=None, body=None):
     return int(status[0].split()[0])
 
 
+def cpu_ms_per_batch(requests, send, *, before_each=None, expect):
+    """The process CPU milliseconds per request over one batch; `before_each` runs outside the clock."""
+    spent = 0.0
+    for index in range(requests):
+        if before_each:
+            before_each()
+        started = time.process_time()
+        status = send(index)
+        spent += time.process_time() - started
+        if status != expect:
+            raise SystemExit(f"expected {expect}, got {status}")
+    return spent / requests * 1000
+
+
 def cpu_ms_per_request(requests, send, *, before_each=None, expect):
-    """Median over BATCHES of the process CPU milliseconds per request; `before_each` runs outside the clock."""
-    per_batch = []
-    for _ in range(BATCHES):
-        spent = 0.0
-        for index in range(requests):
-            if before_each:
-                before_each()
-            started = time.process_time()
-            status = send(index)
-            spent += time.process_time() - started
-            if status != expect:
-                raise SystemExit(f"expected {expect}, got {status}")
-        per_batch.append(spent / requests * 1000)
-    return round(statistics.median(per_batch), 3)
+    """Median over BATCHES of the process CPU milliseconds per request."""
+    return round(statistics.median(cpu_ms_per_batch(requests, send, before_each=before_each, expect=expect)
+                                   for _ in range(BATCHES)), 3)
 
 
 def measure_api(seeded, requests):
@@ -86,6 +96,63 @@ def measure_api(seeded, requests):
     return results
 
 
+# A booking rate no bench run reaches: the throttle counts every request and refuses none.
+THROTTLE_NEVER_REACHED = "1000000/minute"
+
+
+def measure_throttle(seeded, requests):
+    """The booking throttle's cost per request on this process's cache (see the module's docstring)."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import caches
+    from django.test import override_settings
+
+    from core.throttling import BookingRateThrottle
+    from movie_booking.wsgi import application
+
+    # The CPU profile's show, seat 1: sold by the profile's 201s, or here the first time.
+    show_id, token = seeded["cpu_show_id"], seeded["tokens"][-1]
+    book = f"/api/shows/{show_id}/book/"
+
+    def refused(_):
+        return call(application, "POST", book, token=token, body={"seat_number": 1})
+
+    with override_settings(THROTTLE_BOOKING=THROTTLE_NEVER_REACHED):
+        for _ in range(20):
+            refused(0)  # warm: imports, connections, the seat sold, the window's counter created
+    # Small batches, off and on in turn: the difference of each pair is taken in the same spell of the machine.
+    pairs = BATCHES * 4
+    batch = max(1, requests // 4)
+    per_batch = {"off": [], "on": []}
+    for _ in range(pairs):
+        for setting, rate in (("off", None), ("on", THROTTLE_NEVER_REACHED)):
+            with override_settings(THROTTLE_BOOKING=rate):
+                per_batch[setting].append(cpu_ms_per_batch(batch, refused, expect=409))
+    off, on = (statistics.median(per_batch[setting]) for setting in ("off", "on"))
+    difference = statistics.median(b - a for a, b in zip(per_batch["off"], per_batch["on"], strict=True))
+
+    # The check alone, as DRF makes it for each request: a new throttle (its rate read), then the count.
+    user = get_user_model().objects.order_by("pk").last()
+    request = SimpleNamespace(user=user, META={"REMOTE_ADDR": "127.0.0.1"})
+    cpu, wall = [], []
+    with override_settings(THROTTLE_BOOKING=THROTTLE_NEVER_REACHED):
+        for _ in range(BATCHES):
+            checks = requests * 10
+            cpu_started, wall_started = time.process_time(), time.perf_counter()
+            for _ in range(checks):
+                if not BookingRateThrottle().allow_request(request, None):
+                    raise SystemExit("the booking throttle refused a request below its rate")
+            cpu.append((time.process_time() - cpu_started) / checks * 1000)
+            wall.append((time.perf_counter() - wall_started) / checks * 1000)
+    return {
+        "cache": type(caches["default"]).__name__,
+        "book_409_off_ms": round(off, 3),
+        "book_409_throttled_ms": round(on, 3),
+        "difference_ms": round(difference, 3),
+        "check_cpu_ms": round(statistics.median(cpu), 4),
+        "check_wall_ms": round(statistics.median(wall), 4),
+    }
+
+
 def measure_ceiling(requests):
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.ceiling_settings"
     from bench.ceiling import application
@@ -99,6 +166,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seed", nargs="?")
     parser.add_argument("--ceiling", action="store_true")
+    parser.add_argument("--throttle", action="store_true")
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args(argv)
     if args.ceiling:
@@ -106,7 +174,8 @@ def main(argv=None):
     else:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "movie_booking.settings")
         with open(args.seed) as seed:
-            results = measure_api(json.load(seed), args.requests)
+            seeded = json.load(seed)
+        results = (measure_throttle if args.throttle else measure_api)(seeded, args.requests)
     json.dump(results, sys.stdout)
 
 

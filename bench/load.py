@@ -5,7 +5,8 @@ Four scenarios:
 - `hold_sale`: the same, in two steps: hold, then confirm; a share of the holds is abandoned, and their seats
   must come back (when the hold expires) and be sold again before the show is sold out.
 - `hammer`: many buyers asking for the same single seat at the same instant.
-- `read_load`: a fixed number of clients looping GETs on one URL for a fixed time (used where wrk is absent).
+- `read_load`: a fixed number of clients looping GETs on one URL for a fixed time (used where wrk is absent),
+  or, for read-cache misses, on a URL of its own each time (`fresh_urls`, as bench/fresh_urls.lua does for wrk).
 
 Every loop is bounded in requests and in time, and every target is a loopback address.
 """
@@ -280,17 +281,27 @@ async def hammer(base_url, *, show_id, tokens, seat=1):
             "client_errors": dict(errors), **latency_summary(latencies)}
 
 
-async def read_load(url, *, concurrency, duration, warmup=1.0):
-    """`concurrency` clients GET `url` back to back for `duration` seconds (after a warm-up)."""
+async def read_load(url, *, concurrency, duration, warmup=1.0, fresh_urls=None):
+    """`concurrency` clients GET `url` back to back for `duration` seconds (after a warm-up).
+
+    With `fresh_urls` (a run id, not used by any other run) every request adds `bench_miss=<run id>-<n>` to
+    the query string, so no two ask for the same URL and the read cache misses every time.
+    """
     statuses = Counter()
     errors = Counter()
     latencies = []
+    sent = {False: set(), True: set()}  # the URLs asked, during the warm-up and during the measured time
+    separator = "&" if "?" in url else "?"
     async with new_session() as session:
         async def client(until, record):
             while time.perf_counter() < until:
-                sent = time.perf_counter()
+                target = url
+                if fresh_urls is not None:
+                    target = f"{url}{separator}bench_miss={fresh_urls}-{record:d}-{len(sent[record])}"
+                    sent[record].add(target)
+                sent_at = time.perf_counter()
                 try:
-                    async with session.get(url) as response:
+                    async with session.get(target) as response:
                         await response.read()
                         status = response.status
                 except (aiohttp.ClientError, TimeoutError) as error:
@@ -298,7 +309,7 @@ async def read_load(url, *, concurrency, duration, warmup=1.0):
                     await asyncio.sleep(0.01)
                     continue
                 if record:
-                    latencies.append(time.perf_counter() - sent)
+                    latencies.append(time.perf_counter() - sent_at)
                     statuses[status] += 1
 
         if warmup:
@@ -311,4 +322,5 @@ async def read_load(url, *, concurrency, duration, warmup=1.0):
     requests = sum(statuses.values())
     return {"requests": requests, "requests_per_s": requests / elapsed, "statuses": dict(sorted(statuses.items())),
             "non_2xx": sum(n for status, n in statuses.items() if not 200 <= status < 300),
-            "client_errors": sum(errors.values()), **latency_summary(latencies)}
+            "client_errors": sum(errors.values()), "distinct_urls": len(sent[True]) if fresh_urls is not None else None,
+            **latency_summary(latencies)}
