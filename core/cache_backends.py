@@ -166,19 +166,34 @@ def _batches(items):
     return [items[start:start + KEYS_PER_STATEMENT] for start in range(0, len(items), KEYS_PER_STATEMENT)]
 
 
+# INCRBY only if the key exists: one round trip, and atomic (Django's EXISTS then INCR is two, and a key that
+# expires between them comes back as 1 with no expiry).
+INCR_IF_EXISTS = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end"
+
+
 class KeptClientRedisCacheClient(RedisCacheClient):
     """Django's Redis client builds a new `redis.Redis` on every cache call; this one keeps one per connection
-    pool (a client is only a handle: each command borrows a connection from its pool)."""
+    pool (a client is only a handle: each command borrows a connection from its pool). `incr` is one script."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._incr_scripts = {}
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
         if index not in self._clients:
             self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
         return self._clients[index]
+
+    def incr(self, key, delta):
+        client = self.get_client(key, write=True)
+        if client not in self._incr_scripts:
+            self._incr_scripts[client] = client.register_script(INCR_IF_EXISTS)
+        value = self._incr_scripts[client](keys=[key], args=[delta])
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 class RedisCache(django_redis.RedisCache):

@@ -196,6 +196,26 @@ def test_the_redis_backend_keeps_one_client_and_counts_atomically(redis_url):
     assert redis_cache.get("map") == {"A1": True}
 
 
+def test_the_redis_backend_increments_in_one_round_trip_and_never_creates_a_key(redis_url):
+    redis_cache = RedisCache(redis_url, {})
+    redis_cache.clear()
+    client = redis_cache._cache.get_client(write=True)
+    redis_cache.set("count", 1, 60)
+    redis_cache.incr("count")  # the script is loaded once
+    client.config_resetstat()
+
+    assert [redis_cache.incr("count", 2) for _ in range(3)] == [4, 6, 8]
+    with pytest.raises(ValueError, match="not found"):
+        redis_cache.incr("missing")
+    calls = {name: stats["calls"] for name, stats in client.info("commandstats").items()
+             if not name.startswith("cmdstat_config")}
+
+    # One script call each; its EXISTS and INCRBY run inside Redis, not as round trips of their own.
+    assert calls == {"cmdstat_evalsha": 4, "cmdstat_exists": 4, "cmdstat_incrby": 3}
+    assert not client.exists(redis_cache.make_and_validate_key("missing"))
+    assert 0 < client.ttl(redis_cache.make_and_validate_key("count")) <= 60
+
+
 def test_incr_racing_the_add_of_its_key_is_never_told_the_key_holds_no_integer(cache):
     """The read cache's bump: `incr`, and `add` when the key is missing, from many threads at once."""
     errors = []
