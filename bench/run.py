@@ -800,7 +800,7 @@ def main(argv=None):
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", ""))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.md"))
     # deploy/gunicorn.conf.py's formula, measured on 2 cores by bench/sizing.py (bench/results/sizing.md).
-    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1))
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8780)

@@ -17,13 +17,14 @@ load_dotenv(Path(__file__).resolve().parent.parent / ".env")
 # the private interface when it does not.
 bind = os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"
 
-# Measured on 2 cores (`python -m bench.sizing`, bench/results/sizing.md): one gthread worker per core with two
-# threads sold a 500-seat flash sale fastest on PostgreSQL and as fast as any on SQLite, and served the most
-# seat-map reads. The work is CPU-bound Python: more threads only queue for the GIL (1 worker x 8 threads took
-# twice as long), more processes than cores only take turns. At least two workers, so that one being replaced
-# never leaves the server without one. On a bigger machine start from the same formula and measure again.
+# Measured on 2 cores (`python -m bench.sizing`, bench/results/sizing.md): two threads per gthread worker sold
+# a 500-seat flash sale fastest (1 worker x 8 threads took twice as long: the work is CPU-bound Python and
+# more threads only queue for the GIL). Two workers per core rather than one: each worker keeps the
+# keep-alive connections it accepted, and they land unevenly, so with one worker per core a run now and then
+# had one worker holding every connection while the other idled, at half the throughput; with two per core
+# the busy ones still cover the cores. On a bigger machine start from the same formula and measure again.
 worker_class = "gthread"
-workers = int(os.environ.get("GUNICORN_WORKERS") or max(2, os.cpu_count() or 1))
+workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * (os.cpu_count() or 1))
 threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 
 # Workers fork from a master that has imported Django once: faster starts, shared memory.
