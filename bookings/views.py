@@ -6,7 +6,6 @@ from rest_framework import generics, mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,9 +18,10 @@ from bookings.serializers import (
     CheckInSerializer,
     MyBookingsQuerySerializer,
 )
+from core.renderers import JSONRenderer
 from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.throttling import BookingRateThrottle
-from core.views import CreatedLocationMixin
+from core.views import CreatedLocationMixin, JSONErrorsMixin
 from movies.models import Show
 
 BOOK_BODY = openapi.Schema(
@@ -215,7 +215,7 @@ class SVGRenderer(renderers.BaseRenderer):
         return data
 
 
-class TicketQRCodeView(APIView):
+class TicketQRCodeView(JSONErrorsMixin, APIView):
     """The QR code of one ticket of your confirmed booking, as an SVG image."""
 
     permission_classes = [IsAuthenticated]
@@ -233,12 +233,6 @@ class TicketQRCodeView(APIView):
         response = HttpResponse(tickets.qr_svg(ticket.code), content_type="image/svg+xml")
         response["Cache-Control"] = "private, no-store"  # the code opens the door
         return response
-
-    def handle_exception(self, exc):
-        # Errors are JSON, like everywhere else in the API.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
 
 class CheckInView(APIView):

@@ -1,4 +1,5 @@
-"""Views every app shares: health, JSON answers for unknown paths and server errors, `Location` on 201s."""
+"""Views every app shares: health, JSON answers for unknown paths and server errors, `Location` on 201s, and
+JSON errors from views that answer other media types."""
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve, reverse
@@ -9,6 +10,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.renderers import JSONRenderer
 
 HEALTH_SCHEMA = openapi.Schema(
     title="Health",
@@ -41,6 +44,16 @@ class HealthView(APIView):
         except DatabaseError:
             return Response({"status": "error", "database": "unavailable"}, status=503, headers={"Retry-After": "5"})
         return Response({"status": "ok", "database": "ok"})
+
+
+class JSONErrorsMixin:
+    """For a view whose answers are another media type (an image, the docs' HTML): its errors are JSON, like
+    everywhere else in the API, whatever the request's Accept header chose."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
 
 class CreatedLocationMixin:

@@ -4,9 +4,8 @@ from django.urls import include, path, re_path
 from drf_yasg import openapi
 from drf_yasg.views import get_schema_view
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 
-from core.views import HealthView, UnknownApiPathView
+from core.views import HealthView, JSONErrorsMixin, UnknownApiPathView
 
 SchemaView = get_schema_view(
     openapi.Info(
@@ -26,13 +25,8 @@ SchemaView = get_schema_view(
 
 
 
-class DocsView(SchemaView):
+class DocsView(JSONErrorsMixin, SchemaView):
     """The documentation pages; like the API, they answer errors in JSON (not with their HTML renderer)."""
-
-    def handle_exception(self, exc):
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
 
 api_patterns = [
