@@ -68,7 +68,7 @@ class Screen(models.Model):
     @property
     def plan(self):
         """The layout as row strings, standard seats everywhere when the screen has none of its own."""
-        return self.layout or seating.standard_layout(self.rows, self.seats_per_row)
+        return seating.screen_plan(self.layout, self.rows, self.seats_per_row)
 
     @property
     def grid_size(self):

@@ -85,6 +85,11 @@ def capacity(layout):
     return sum(row.count(STANDARD) + row.count(PREMIUM) + row.count(ACCESSIBLE) for row in layout)
 
 
+def screen_plan(layout, rows, seats_per_row):
+    """A screen's layout as row strings: its own, or standard seats everywhere when it has none."""
+    return layout or standard_layout(rows, seats_per_row)
+
+
 def screen_capacity(layout, rows, seats_per_row):
     """How many seats a screen can sell: its layout's, or every place of the grid when it has none."""
     return capacity(layout) if layout else rows * seats_per_row

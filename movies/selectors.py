@@ -11,8 +11,8 @@ from django.db.models import Min
 from django.utils import timezone
 
 from core.serializers import money, utc_timestamp
-from movies.models import DEAD_HOLD, HELD, Show, active_seats, category_prices, live_ticket_condition
-from movies.seating import CATEGORY_NAMES, GAP, row_letters, screen_capacity, standard_layout
+from movies.models import DEAD_HOLD, HELD, Show, active_seats, category_prices
+from movies.seating import CATEGORY_NAMES, GAP, row_letters, screen_capacity, screen_plan
 
 MOVIE_COLUMNS = ("id", "title", "description", "duration_minutes", "genre", "language", "release_date",
                  "poster_url")
@@ -70,14 +70,19 @@ def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, 
     return shows.order_by("starts_at", "id")
 
 
-def seconds_until_a_hold_expires(*, show_id=None):
-    """Whole seconds until the earliest live hold (of one show, or of any) expires, None when there is none:
-    until then, what counts as taken stays as it is unless something is written."""
-    now = timezone.now()
+def earliest_hold_end(now, *, show_id=None):
+    """When the earliest hold live at `now` (of one show, or of any) ends, None when there is none: until then,
+    what counts as taken stays as it is unless something is written."""
     tickets = Show._meta.get_field("tickets").related_model.objects.filter(is_active=True, held_until__gt=now)
     if show_id is not None:
         tickets = tickets.filter(show_id=show_id)
-    earliest = tickets.aggregate(earliest=Min("held_until"))["earliest"]
+    return tickets.aggregate(earliest=Min("held_until"))["earliest"]
+
+
+def seconds_until_a_hold_expires(*, show_id=None):
+    """Whole seconds until the earliest live hold (of one show, or of any) ends, None when there is none."""
+    now = timezone.now()
+    earliest = earliest_hold_end(now, show_id=show_id)
     return None if earliest is None else int((earliest - now).total_seconds())
 
 
@@ -97,7 +102,7 @@ def seat_map(show):
     layout, rows_count, seats_per_row = show["screen__layout"], show["screen__rows"], show["screen__seats_per_row"]
     rows = []
     available_seats = 0
-    for index, places in enumerate(layout or standard_layout(rows_count, seats_per_row)):
+    for index, places in enumerate(screen_plan(layout, rows_count, seats_per_row)):
         letters = row_letters(index)
         first = index * seats_per_row
         seats = []
@@ -115,7 +120,4 @@ def seat_map(show):
             "available_seats": available_seats, "rows": rows}
     if not any(state == HELD for _, state in states):
         return body, None
-    # The same `now`: the holds this answer counts, and no other.
-    tickets = Show._meta.get_field("tickets").related_model.objects
-    live_holds = tickets.filter(live_ticket_condition(now), show_id=show["id"], held_until__isnull=False)
-    return body, live_holds.aggregate(earliest=Min("held_until"))["earliest"]
+    return body, earliest_hold_end(now, show_id=show["id"])  # the same `now`: the holds this answer counts
