@@ -31,7 +31,7 @@ from bookings.exceptions import (
 from bookings.models import Booking, Ticket
 from core.cache import bump_after_commit
 from core.db import run_with_retries
-from movies.models import DEAD_HOLD, Show, active_seats, live_ticket_condition
+from movies.models import DEAD_HOLD, Show, active_seats
 from movies.seating import seat_label
 
 MAX_SEATS_PER_BOOKING = 10
@@ -218,7 +218,7 @@ def _taken_releasing_dead_holds(show, seat_numbers, now):
     states = active_seats(show.pk, now, seat_numbers)
     if any(state == DEAD_HOLD for _, state in states):
         _release_expired_holds(show, now)
-    return sorted(seat for seat, state in states if state != DEAD_HOLD)
+    return _taken(states)
 
 
 def _release_expired_holds(show, now):
@@ -242,7 +242,7 @@ def _taken_before_locking(show, seat_numbers):
     When the show has started or a seat is not one of its seats, the transaction gives that answer instead.
     """
     now = timezone.now()
-    taken = {seat for seat, state in active_seats(show.pk, now, seat_numbers) if state != DEAD_HOLD}
+    taken = _taken(active_seats(show.pk, now, seat_numbers))
     if not taken:
         return []
     categories = [show.screen.category_of(seat) for seat in seat_numbers]
@@ -252,9 +252,13 @@ def _taken_before_locking(show, seat_numbers):
     return _labels(show, sorted(blocked.union(taken)))
 
 
+def _taken(states):
+    """The seats of `states` (active_seats' rows) that are taken, sorted: sold, or held by a live hold."""
+    return sorted(seat for seat, state in states if state != DEAD_HOLD)
+
+
 def _taken_labels(show, seat_numbers):
-    taken = Ticket.objects.filter(live_ticket_condition(timezone.now()), show=show, seat_number__in=seat_numbers)
-    return _labels(show, sorted(taken.values_list("seat_number", flat=True)))
+    return _labels(show, _taken(active_seats(show.pk, timezone.now(), seat_numbers)))
 
 
 def _labels(show, seat_numbers):
