@@ -1,17 +1,17 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from bookings import views
+from core.routing import Router
 
-router = SimpleRouter()
+router = Router()
 router.register("bookings", views.BookingViewSet, basename="booking")
 
 urlpatterns = [
     # Under shows in the URL space, but booking is this app's business (movies never imports bookings).
-    path("shows/<int:pk>/book/", views.BookShowView.as_view(), name="show-book"),
-    path("shows/<int:pk>/hold/", views.HoldShowView.as_view(), name="show-hold"),
+    path("shows/<id:pk>/book/", views.BookShowView.as_view(), name="show-book"),
+    path("shows/<id:pk>/hold/", views.HoldShowView.as_view(), name="show-hold"),
     path("my-bookings/", views.MyBookingsView.as_view(), name="my-bookings"),
-    path("bookings/<int:pk>/tickets/<int:number>/qr/", views.TicketQRCodeView.as_view(), name="ticket-qr"),
+    path("bookings/<id:pk>/tickets/<id:number>/qr/", views.TicketQRCodeView.as_view(), name="ticket-qr"),
     path("check-in/", views.CheckInView.as_view(), name="check-in"),
     *router.urls,
 ]

@@ -159,7 +159,6 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     permission_classes = [IsAuthenticated]
     serializer_class = BookingSerializer
-    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

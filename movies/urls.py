@@ -1,14 +1,14 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from core.routing import Router
 from movies import views
 
-router = SimpleRouter()
+router = Router()
 router.register("movies", views.MovieViewSet, basename="movie")
 router.register("screens", views.ScreenViewSet, basename="screen")
 router.register("shows", views.ShowViewSet, basename="show")
 
 urlpatterns = [
-    path("movies/<int:pk>/shows/", views.MovieShowsView.as_view(), name="movie-shows"),
+    path("movies/<id:pk>/shows/", views.MovieShowsView.as_view(), name="movie-shows"),
     *router.urls,
 ]

@@ -49,7 +49,6 @@ class CatalogueViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
     """Anyone reads; staff write, each save and delete going through the service that guards the model's rules."""
 
     permission_classes = [IsStaffOrReadOnly]
-    lookup_value_regex = "[0-9]+"
 
     def created_url(self, data):
         return reverse(f"{self.basename}-detail", kwargs={"pk": data["id"]})

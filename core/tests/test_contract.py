@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 
 from bookings.tests.factories import booking_with_seats
 from conftest import access_token
+from core.serializers import MAX_ID
 from movie_booking.wsgi import application
 from movies.tests.factories import ShowFactory
 
@@ -71,11 +72,13 @@ def is_staff_write(case):
 
 def real_id(value, existing):
     """Random integer ids almost never exist: let most integers name an existing object instead, so that
-    requests reach past the 404 or the field error into the code behind it. Some integers, and every value
-    that is not an integer (the fuzzer's invalid input), stay as generated."""
+    requests reach past the 404 or the field error into the code behind it. Some integers, those past the
+    database's integer range, and every value that is not an integer (the fuzzer's invalid input), stay as
+    generated."""
     if isinstance(value, str) and value.isascii() and value.isdigit():  # how the coverage phase sends path ids
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value % (len(existing) + 1) == len(existing):
+    if (not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ID
+            or value % (len(existing) + 1) == len(existing)):
         return value
     return existing[value % (len(existing) + 1)]
 
