@@ -45,19 +45,22 @@ def show_body(row):
     }
 
 
-def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, starts_before=None, day=None):
+def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, starts_before=None, day=None,
+                            now=None):
     """Shows soonest first, each with `sold_seats`, in one query.
 
-    Upcoming only unless `starts_from` or `day` says otherwise; `day` is a date in the TIME_ZONE
-    setting; `starts_before` bounds the start from above and keeps the upcoming-only default.
+    Upcoming only (starting after `now`, default the present) unless `starts_from` or `day` says otherwise;
+    `day` is a date in the TIME_ZONE setting; `starts_before` bounds the start from above and keeps the
+    upcoming-only default.
     """
+    now = now or timezone.now()
     shows = Show.objects.with_availability()
     if movie_id is not None:
         shows = shows.filter(movie_id=movie_id)
     if screen_id is not None:
         shows = shows.filter(screen_id=screen_id)
     if starts_from is None and day is None:
-        shows = shows.filter(starts_at__gt=timezone.now())
+        shows = shows.filter(starts_at__gt=now)
     if starts_from is not None:
         shows = shows.filter(starts_at__gte=starts_from)
     if starts_before is not None:
@@ -68,6 +71,15 @@ def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, 
         next_day_start = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
         shows = shows.filter(starts_at__gte=day_start, starts_at__lt=next_day_start)
     return shows.order_by("starts_at", "id")
+
+
+def next_start(shows, *, after):
+    """The earliest start later than `after` among `shows`, None when none of them starts later.
+
+    A list of upcoming shows stays true until then, unless something is written: at that instant its first
+    show leaves it (and on a later page, every show moves up one place).
+    """
+    return shows.filter(starts_at__gt=after).order_by("starts_at").values_list("starts_at", flat=True).first()
 
 
 def earliest_hold_end(now, *, show_id=None):

@@ -1,5 +1,6 @@
 """Catalogue endpoints: public reads, staff-only writes."""
 from django.urls import reverse
+from django.utils import timezone
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import generics, viewsets
 from rest_framework.decorators import action
@@ -109,10 +110,12 @@ class MovieViewSet(CatalogueViewSet):
         services.delete_movie(movie=movie)
 
 
-def paginated_shows(view, shows):
-    """A page of `shows` (from `Show.objects.with_availability()`), built from flat rows."""
+def paginated_shows(view, shows, listed_at):
+    """A page of `shows` (from `selectors.shows_with_availability(now=listed_at)`), built from flat rows, kept in
+    the read cache no later than the next start among them (a show that starts leaves the upcoming lists)."""
     page = view.paginate_queryset(shows.values(*selectors.SHOW_COLUMNS))
-    return view.get_paginated_response([selectors.show_body(show) for show in page])
+    response = view.get_paginated_response([selectors.show_body(show) for show in page])
+    return cache_until(response, selectors.next_start(shows, after=listed_at))
 
 
 class MovieShowsView(generics.ListAPIView):
@@ -125,14 +128,15 @@ class MovieShowsView(generics.ListAPIView):
     @swagger_auto_schema(operation_id="movies_shows", operation_summary="List a movie's shows",
                          query_serializer=MovieShowQuerySerializer)
     def get(self, request, *args, **kwargs):
-        return paginated_shows(self, self.get_queryset())
+        listed_at = timezone.now()
+        return paginated_shows(self, self.get_queryset(listed_at), listed_at)
 
-    def get_queryset(self):
+    def get_queryset(self, now=None):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request to read
             return Show.objects.none()
         movie = generics.get_object_or_404(Movie.objects.only("pk"), pk=self.kwargs["pk"])
         filters = parse_show_query(self.request, MovieShowQuerySerializer)
-        return selectors.shows_with_availability(**{**filters, "movie_id": movie.pk})
+        return selectors.shows_with_availability(**{**filters, "movie_id": movie.pk}, now=now)
 
 
 class ScreenViewSet(CatalogueViewSet):
@@ -155,9 +159,9 @@ class ShowViewSet(CatalogueViewSet):
     filter_backends = []
     cached_reads = {"list": SHOW_LISTS, "retrieve": ONE_SHOW, "seats": SEAT_MAP}
 
-    def get_queryset(self):
+    def get_queryset(self, now=None):
         if self.action == "list":
-            return selectors.shows_with_availability(**parse_show_query(self.request))
+            return selectors.shows_with_availability(**parse_show_query(self.request), now=now)
         return Show.objects.with_availability()
 
     def get_serializer_class(self):
@@ -167,7 +171,8 @@ class ShowViewSet(CatalogueViewSet):
 
     @swagger_auto_schema(query_serializer=ShowQuerySerializer)
     def list(self, request, *args, **kwargs):
-        return paginated_shows(self, self.get_queryset())
+        listed_at = timezone.now()
+        return paginated_shows(self, self.get_queryset(listed_at), listed_at)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self.read_back(kwargs["pk"]))

@@ -1,9 +1,12 @@
 """Cached catalogue reads and seat maps (core.cache): ETags, 304s, hits without queries, and never a stale seat."""
 import threading
 import time
+from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
@@ -122,6 +125,58 @@ class TestWritesChangeWhatIsRead:
         assert taken(api_client, show) == {4}
         seat_map = api_client.get(f"/api/shows/00{show.id}/seats/").json()
         assert not seat_map["rows"][0]["seats"][3]["available"]
+
+
+class TestTimeAloneChangesWhatIsRead:
+    """Nothing is written when a show starts, yet it leaves the upcoming lists at that instant."""
+
+    @pytest.fixture
+    def starting_soon(self, show):
+        """`show` starts in 2 seconds; another show of its movie starts tomorrow."""
+        show.starts_at = timezone.now() + timedelta(seconds=2)
+        show.save()
+        ShowFactory(movie=show.movie)
+        return show
+
+    def test_a_show_that_starts_leaves_every_upcoming_list_at_once(self, api_client, starting_soon):
+        paths = [f"/api/movies/{starting_soon.movie.id}/shows/", "/api/shows/", "/api/shows/?to=2100-01-01T00:00:00Z",
+                 f"/api/shows/?movie={starting_soon.movie.id}"]
+        before = {path: api_client.get(path).json() for path in paths}
+        second_page_etag = api_client.get("/api/shows/?page_size=1&page=2")["ETag"]
+
+        wait_until(starting_soon.starts_at)
+
+        for path in paths:
+            assert [show["id"] for show in before[path]["results"]][0] == starting_soon.id, path
+            after = api_client.get(path).json()
+            assert starting_soon.id not in [show["id"] for show in after["results"]], path
+            assert after["count"] == before[path]["count"] - 1, path
+        assert api_client.get("/api/shows/?page_size=1&page=2", HTTP_IF_NONE_MATCH=second_page_etag).status_code == 404
+
+    def test_every_cached_read_after_a_start_is_what_the_database_says(self, api_client, starting_soon):
+        paths = [*catalogue_paths(starting_soon), f"/api/shows/?date={starting_soon.starts_at.date()}",
+                 "/api/shows/?page_size=1&page=2"]
+        for path in paths:
+            api_client.get(path)
+
+        wait_until(starting_soon.starts_at)
+
+        served = {path: api_client.get(path).json() for path in paths}
+        cache.clear()
+        assert served == {path: api_client.get(path).json() for path in paths}
+
+    def test_my_upcoming_bookings_leave_out_a_show_that_has_started(self, user, user_client, starting_soon):
+        booking_with_seats(starting_soon, [1], user=user)
+        assert user_client.get("/api/my-bookings/?upcoming=true").json()["count"] == 1
+
+        wait_until(starting_soon.starts_at)
+
+        assert user_client.get("/api/my-bookings/?upcoming=true").json()["count"] == 0
+        assert user_client.get("/api/my-bookings/?upcoming=false").json()["count"] == 1
+
+
+def wait_until(moment):
+    time.sleep(max(0.0, (moment - timezone.now()).total_seconds()) + 0.05)
 
 
 @pytest.mark.django_db(transaction=True)
