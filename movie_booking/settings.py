@@ -306,9 +306,12 @@ LOGGING = {
 }
 
 # --- Login lockout (django-axes) -------------------------------------------------------------------------------
-# Repeated failed logins lock out the account and the client IP, at the admin's login form and the API's login
-# alike (axes hooks authenticate(): one count per account whichever door is used). The admin shows axes' 429
-# page; the API answers 429 `throttled` (users.serializers.AccountLocked). A successful login resets the count.
+# Repeated failed logins for one account from one client IP lock that pair out, at the admin's login form and the
+# API's login alike (axes hooks authenticate(): one count per account whichever door is used). The admin shows
+# axes' 429 page; the API answers 429 `throttled` (users.serializers.AccountLocked). A successful login resets
+# the pair's count. Neither half locks alone: an address locked for everyone would lock out a whole carrier NAT or
+# office proxy for one guesser, and an account locked from everywhere would let anyone lock a victim out by name.
+# Guessing stays bounded per address by THROTTLE_AUTH, and per account and address by AXES_FAILURE_LIMIT.
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]  # first
@@ -316,7 +319,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() < 60:
     raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1.")
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one past the limit locks
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair: both must match to lock
 AXES_RESET_ON_SUCCESS = True
 # One account however its identifier is spelled; the client IP as the throttles see it (NUM_PROXIES).
 AXES_USERNAME_CALLABLE = "users.backends.login_attempt_account"

@@ -11,6 +11,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.serializers import UTCDateTimeField
+from core.throttling import client_ip
 
 User = get_user_model()
 
@@ -59,11 +60,11 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class AccountLocked(Throttled):
-    """A locked account or client IP: API.md's 429 `throttled`, retry after the cool-off (AXES_COOLOFF_TIME)."""
+    """An account locked from one client IP: API.md's 429 `throttled`, retry after the cool-off (AXES_COOLOFF_TIME)."""
 
     def __init__(self):
         super().__init__(wait=settings.AXES_COOLOFF_TIME.total_seconds(),
-                         detail="Too many failed logins for this account or from this address.")
+                         detail="Too many failed logins for this account from this address.")
 
 
 class LoginSerializer(TokenObtainPairSerializer):
@@ -87,15 +88,16 @@ class LoginSerializer(TokenObtainPairSerializer):
             tokens = super().validate(attrs)
         except AuthenticationFailed:
             # django-axes counted this failure (it hooks authenticate()); past AXES_FAILURE_LIMIT for the account
-            # or the client IP it refuses even the right password, until the cool-off has passed.
+            # from this client IP it refuses even the right password from there, until the cool-off has passed.
             if getattr(request, "axes_locked_out", False):
                 raise AccountLocked() from None
             raise
         if settings.AXES_RESET_ON_SUCCESS:
             # axes resets its count when Django's login() signals a session login, which a token login is not.
-            # Only this account's failures are forgotten: a login of one's own account must not clear the count
-            # of failures against others from the same IP.
-            axes.utils.reset(username=self.user.get_username())
+            # Only this account's failures from this address are forgotten: a login of one's own account must
+            # not clear the count against others from the same IP, nor the victim's own login a guesser's count
+            # from another.
+            axes.utils.reset(ip=client_ip(request), username=self.user.get_username())
         return tokens
 
 
