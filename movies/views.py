@@ -115,7 +115,11 @@ def paginated_shows(view, shows, listed_at):
     the read cache no later than the next start among them (a show that starts leaves the upcoming lists)."""
     page = view.paginate_queryset(shows.values(*selectors.SHOW_COLUMNS))
     response = view.get_paginated_response([selectors.show_body(show) for show in page])
-    return cache_until(response, selectors.next_start(shows, after=listed_at))
+    if view.paginator.page.number == 1:  # soonest first: no show of the list starts before this page's
+        next_start = next((show["starts_at"] for show in page if show["starts_at"] > listed_at), None)
+    else:
+        next_start = selectors.next_start(shows, after=listed_at)
+    return cache_until(response, next_start)
 
 
 class MovieShowsView(generics.ListAPIView):
