@@ -1,11 +1,13 @@
-"""The buyer's mails: the confirmation (seats, ticket codes, a QR code per ticket, the show as an .ics event)
-and the cancellation. Composing only; bookings/tasks.py sends them after commit."""
+"""The buyer's mails: the confirmation (seats, ticket codes, a QR code per ticket, the show as an .ics event,
+the amount paid), the cancellation (with what is refunded), a staff refund, and a payment that came too late.
+Composing only; bookings/tasks.py sends them after commit."""
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from bookings import tickets
+from bookings.models import Payment, Refund
 from movies.seating import seat_label
 
 
@@ -25,7 +27,8 @@ def confirmation_message(booking):
         *(f"  {seat_label(ticket.seat_number, seats_per_row)} ({ticket.category}, {ticket.price}): {ticket.code}"
           for ticket in booking.tickets.all()),
         "",
-        f"Total: {booking.total_price}",
+        f"Total: {booking.total_price} {settings.CURRENCY}",
+        *([f"Paid: {paid.amount} {paid.currency} ({paid.get_provider_display()})"] if (paid := _paid(booking)) else []),
     ]
     message = EmailMessage(f"Your tickets: {show.movie.title}, {_when(show)}", "\n".join(lines) + "\n",
                            settings.DEFAULT_FROM_EMAIL, [booking.user.email])
@@ -38,11 +41,49 @@ def confirmation_message(booking):
 
 def cancellation_message(booking):
     show = booking.show
-    seats = ", ".join(seat_label(ticket.seat_number, show.screen.seats_per_row) for ticket in booking.tickets.all())
-    body = (f"Hello {booking.user.username},\n\nyour booking {booking.pk} for {show.movie.title} ({_when(show)}, "
-            f"{show.screen.name}; seats {seats}) is cancelled. Its tickets no longer open the door.\n")
+    body = (f"Hello {booking.user.username},\n\nyour booking {booking.pk} for {_show_and_seats(booking)} is "
+            f"cancelled. Its tickets no longer open the door.\n")
+    refunded = sum(refund.amount for refund in _refunds(booking, Refund.Reason.CANCELLATION))
+    if refunded:
+        body += f"\nWe are refunding {refunded} {settings.CURRENCY} to the card you paid with.\n"
     return EmailMessage(f"Booking cancelled: {show.movie.title}, {_when(show)}", body, settings.DEFAULT_FROM_EMAIL,
                         [booking.user.email])
+
+
+def refund_message(booking):
+    """A refund that staff made on a booking that stays as it is (a goodwill refund)."""
+    show = booking.show
+    refund = _refunds(booking, Refund.Reason.GOODWILL)[0]
+    body = (f"Hello {booking.user.username},\n\nwe are refunding {refund.amount} {settings.CURRENCY} of your "
+            f"booking {booking.pk} for {_show_and_seats(booking)} to the card you paid with. Your booking stays "
+            f"as it is.\n")
+    return EmailMessage(f"Refund: {show.movie.title}, {_when(show)}", body, settings.DEFAULT_FROM_EMAIL,
+                        [booking.user.email])
+
+
+def late_payment_message(booking):
+    """A payment that came in after the hold had ended and its seats were gone: refunded in full."""
+    show = booking.show
+    refunded = sum(refund.amount for refund in _refunds(booking, Refund.Reason.LATE_PAYMENT))
+    body = (f"Hello {booking.user.username},\n\nyour payment for booking {booking.pk} ({_show_and_seats(booking)}) "
+            f"arrived after your hold had ended, and its seats are no longer free. You have no tickets for it: "
+            f"we are refunding the whole {refunded} {settings.CURRENCY} to the card you paid with.\n")
+    return EmailMessage(f"Paid too late, refunded: {show.movie.title}, {_when(show)}", body,
+                        settings.DEFAULT_FROM_EMAIL, [booking.user.email])
+
+
+def _show_and_seats(booking):
+    show = booking.show
+    seats = ", ".join(seat_label(ticket.seat_number, show.screen.seats_per_row) for ticket in booking.tickets.all())
+    return f"{show.movie.title} ({_when(show)}, {show.screen.name}; seats {seats})"
+
+
+def _paid(booking):
+    return booking.payments.filter(status=Payment.Status.PAID).order_by("pk").first()
+
+
+def _refunds(booking, reason):
+    return list(Refund.objects.filter(payment__booking=booking, reason=reason).order_by("-pk"))
 
 
 def calendar_event(booking):

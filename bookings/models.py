@@ -27,6 +27,7 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("refund_booking", "Can refund a booking's payment")]
         indexes = [models.Index(fields=["user", "-created_at"])]
         constraints = [
             models.CheckConstraint(
@@ -120,3 +121,7 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"Idempotency key {self.key!r} of {self.user}"
+
+
+# Payments live in their own module of this app (bookings.payments); importing them here registers them.
+from bookings.payments.models import Payment, ProviderEvent, Refund  # noqa: E402, F401

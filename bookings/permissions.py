@@ -9,3 +9,12 @@ class CanCheckInTickets(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return request.user.has_perm("bookings.check_in_ticket")
+
+
+class CanRefundBookings(permissions.BasePermission):
+    """Staff who refund: users with `bookings.refund_booking`."""
+
+    message = "Only staff with the permission bookings.refund_booking can refund bookings."
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("bookings.refund_booking")

@@ -1,16 +1,21 @@
 """Booking reads, each a constant number of queries however many bookings and seats."""
+from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from bookings.models import Booking, Ticket
+from bookings.models import Booking, Payment, Ticket
 
 
 def bookings_with_details():
-    """Bookings with their show, movie, screen and tickets: one query plus one for all tickets."""
-    return Booking.objects.select_related("show__movie", "show__screen").prefetch_related(
+    """Bookings with their show, movie, screen and tickets: one query plus one for all tickets; with payments
+    online, plus one for all their payments and one for all those payments' refunds."""
+    bookings = Booking.objects.select_related("show__movie", "show__screen").prefetch_related(
         Prefetch("tickets", queryset=Ticket.objects.order_by("seat_number"))
     )
+    if settings.PAYMENT_PROVIDER != "none":
+        bookings = bookings.prefetch_related(Prefetch("payments", queryset=Payment.objects.prefetch_related("refunds")))
+    return bookings
 
 
 def visible_bookings(*, user):

@@ -1,16 +1,20 @@
 """Input and output shapes of booking."""
 import re
+from decimal import Decimal
 
+from django.conf import settings
 from drf_yasg.utils import swagger_serializer_method
 from rest_framework import serializers
 
-from bookings.models import Booking
+from bookings.models import Booking, Payment, Refund
 from bookings.services import MAX_SEATS_PER_BOOKING
+from core.money import from_minor_units
 from core.serializers import MAX_ID, UTCDateTimeField, money, utc_timestamp
 from movies.seating import PRICED_CATEGORIES, seat_label, seat_number_from_label
 from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer
 
 DIGITS = re.compile(r"^[0-9]{1,6}$")
+PAYMENT_STATUSES = ["pending", "paid", "failed", "refunding", "refunded", "partially_refunded"]
 
 
 class SeatField(serializers.Field):
@@ -78,6 +82,45 @@ class BookedSeatSerializer(serializers.Serializer):
                                                                    "null unless the booking is CONFIRMED")
 
 
+class PaymentSerializer(serializers.Serializer):
+    """Documents a booking's `payment`; `payment_body` builds it."""
+
+    provider = serializers.ChoiceField(choices=Payment.Provider.values)
+    status = serializers.ChoiceField(
+        choices=PAYMENT_STATUSES,
+        help_text="pending: started, no money yet; paid; failed: the last try was declined (pay again while the "
+                  "hold lives); refunding: a refund is on its way; refunded: all of amount went back; "
+                  "partially_refunded")
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    amount_refunded = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField(help_text="ISO 4217")
+
+
+def payment_body(booking):
+    """The booking's payment as the API shows it: the one that was paid, else the latest try; None without one
+    (and always with PAYMENT_PROVIDER=none)."""
+    if settings.PAYMENT_PROVIDER == "none":
+        return None
+    payments = sorted(booking.payments.all(), key=lambda payment: payment.pk)
+    if not payments:
+        return None
+    paid = [payment for payment in payments if payment.status == Payment.Status.PAID]
+    payment = paid[0] if paid else payments[-1]
+    refunds = [refund for refund in payment.refunds.all() if refund.status != Refund.Status.FAILED]
+    refunded = sum(refund.amount_cents for refund in refunds if refund.status == Refund.Status.SUCCEEDED)
+    if payment.status == Payment.Status.PAID:
+        if any(refund.status != Refund.Status.SUCCEEDED for refund in refunds):
+            status = "refunding"
+        elif refunded >= payment.amount_cents:
+            status = "refunded"
+        else:
+            status = "partially_refunded" if refunded else "paid"
+    else:
+        status = "pending" if payment.status == Payment.Status.PENDING else "failed"
+    return {"provider": payment.provider, "status": status, "amount": money(payment.amount),
+            "amount_refunded": money(from_minor_units(refunded)), "currency": payment.currency}
+
+
 class BookingSerializer(serializers.ModelSerializer):
     """A booking as read. Expects bookings from `selectors.bookings_with_details()`, and the request in its
     context (ticket codes are shown to the booking's owner only)."""
@@ -88,11 +131,22 @@ class BookingSerializer(serializers.ModelSerializer):
     created_at = UTCDateTimeField()
     expires_at = UTCDateTimeField(allow_null=True, help_text="When a hold ends unless confirmed; null if never a hold")
     cancelled_at = UTCDateTimeField(allow_null=True)
+    currency = serializers.SerializerMethodField(help_text="ISO 4217: the currency of every amount")
+    payment = serializers.SerializerMethodField()
 
     class Meta:
         model = Booking
-        fields = ["id", "show", "seats", "status", "total_price", "created_at", "expires_at", "cancelled_at"]
+        fields = ["id", "show", "seats", "status", "total_price", "currency", "created_at", "expires_at",
+                  "cancelled_at", "payment"]
         read_only_fields = fields
+
+    def get_currency(self, booking) -> str:
+        return settings.CURRENCY
+
+    @swagger_serializer_method(serializer_or_field=PaymentSerializer(allow_null=True, help_text=(
+        "What was paid: null with PAYMENT_PROVIDER=none, and until a payment is started")))
+    def get_payment(self, booking):
+        return payment_body(booking)
 
     @swagger_serializer_method(serializer_or_field=serializers.ChoiceField(
         choices=Booking.Status.values, help_text="A hold past its expires_at reads EXPIRED"))
@@ -125,9 +179,11 @@ class BookingSerializer(serializers.ModelSerializer):
             "seats": self._seats(booking, status),
             "status": status,
             "total_price": money(booking.total_price),
+            "currency": settings.CURRENCY,
             "created_at": utc_timestamp(booking.created_at),
             "expires_at": utc_timestamp(booking.expires_at),
             "cancelled_at": utc_timestamp(booking.cancelled_at),
+            "payment": payment_body(booking),
         }
 
 
@@ -162,3 +218,23 @@ class CheckInSerializer(serializers.Serializer):
     def get_seat(self, ticket):
         return {"number": ticket.seat_number, "label": seat_label(ticket.seat_number, ticket.show.screen.seats_per_row),
                 "category": ticket.category}
+
+
+class PayAnswerSerializer(serializers.Serializer):
+    """What a Stripe client (Stripe.js, the iOS and Android SDKs) needs to take the payment."""
+
+    provider = serializers.ChoiceField(choices=["stripe"])
+    payment_intent = serializers.CharField(help_text="The PaymentIntent's id (pi_...)")
+    client_secret = serializers.CharField(help_text="Give it to Stripe.js confirmCardPayment / the mobile SDKs")
+    publishable_key = serializers.CharField(help_text="The Stripe publishable key (pk_...) to initialise Stripe.js")
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="The booking's total_price")
+    currency = serializers.CharField(help_text="ISO 4217")
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False,
+                                      help_text="Up to what remains paid; left out: all of it")
+
+
+class WebhookAnswerSerializer(serializers.Serializer):
+    received = serializers.BooleanField()

@@ -28,9 +28,16 @@ from bookings.exceptions import (
     ShowNotFound,
     ShowStarted,
 )
-from bookings.models import Booking, Ticket
+from bookings.models import Booking, Payment, ProviderEvent, Refund, Ticket
+from bookings.payments.exceptions import (
+    CancellationClosed,
+    PaymentIncomplete,
+    PaymentRequired,
+    RefundExceedsPayment,
+)
 from core.cache import bump_after_commit
 from core.db import run_with_retries
+from core.money import minor_units, percent_of
 from movies.models import DEAD_HOLD, Show, active_seats
 from movies.seating import seat_label
 
@@ -60,49 +67,81 @@ def hold_seats(*, user, show, seat_numbers):
     return _take_seats(user=user, show=show, seat_numbers=seat_numbers, hold=True)
 
 
+def payments_online():
+    """Whether buyers pay online (PAYMENT_PROVIDER is not `none`): then only a payment confirms a priced hold."""
+    return settings.PAYMENT_PROVIDER != "none"
+
+
 def confirm_booking(*, booking):
     """Turn a live hold into a CONFIRMED booking, its tickets getting their codes; confirming a confirmed booking
     returns it unchanged. The buyer's confirmation mail is queued for after commit.
 
-    Raises BookingCancelled, HoldExpired (past its `expires_at`, released or not), or ShowStarted.
+    With payments online a hold that costs something is confirmed by its payment (`settle_payment`), never
+    here: PaymentIncomplete. Raises BookingCancelled, HoldExpired (past its `expires_at`, released or not), or
+    ShowStarted.
     """
     def confirm(show, now):
-        # One conditional update decides: only a hold still alive becomes CONFIRMED, whatever ran before.
-        live_hold = Booking.objects.filter(pk=booking.pk, status=Booking.Status.HELD, expires_at__gt=now)
-        if show.starts_at > now and live_hold.update(status=Booking.Status.CONFIRMED):
-            sold = list(Ticket.objects.filter(booking_id=booking.pk).only("pk"))
-            for ticket in sold:
-                ticket.held_until, ticket.code = None, tickets.new_ticket_code()
-            Ticket.objects.bulk_update(sold, ["held_until", "code"])
-            tasks.queue_confirmation_mail(booking.pk)
+        if payments_online() and booking.total_price > 0:
+            return _refuse_confirm(booking, show, now, unpaid=True)
+        if show.starts_at > now and _confirm_live_hold(booking.pk, now):
             booking.status = Booking.Status.CONFIRMED
             return booking
-        current = Booking.objects.get(pk=booking.pk)
-        status = current.status_at(now)
-        if status == Booking.Status.CONFIRMED:
-            return current
-        if status == Booking.Status.CANCELLED:
-            raise BookingCancelled()
-        if status == Booking.Status.EXPIRED:
-            raise HoldExpired()
-        raise ShowStarted()
+        return _refuse_confirm(booking, show, now)
 
     return _with_show_locked(booking.show_id, confirm)
+
+
+def _confirm_live_hold(booking_id, now):
+    """Under the show's lock: confirm the booking if it is a hold still alive, with ticket codes and the mail;
+    whether it did. One conditional update decides, whatever ran before."""
+    if not Booking.objects.filter(pk=booking_id, status=Booking.Status.HELD, expires_at__gt=now).update(
+            status=Booking.Status.CONFIRMED):
+        return False
+    sold = list(Ticket.objects.filter(booking_id=booking_id).only("pk"))
+    for ticket in sold:
+        ticket.held_until, ticket.code = None, tickets.new_ticket_code()
+    Ticket.objects.bulk_update(sold, ["held_until", "code"])
+    tasks.queue_confirmation_mail(booking_id)
+    return True
+
+
+def _refuse_confirm(booking, show, now, unpaid=False):
+    """The booking, when it is CONFIRMED already; else why this confirm does not confirm it (`unpaid`: a live hold
+    waiting for its payment)."""
+    current = Booking.objects.get(pk=booking.pk)
+    status = current.status_at(now)
+    if status == Booking.Status.CONFIRMED:
+        return current
+    if status == Booking.Status.CANCELLED:
+        raise BookingCancelled()
+    if status == Booking.Status.EXPIRED:
+        raise HoldExpired()
+    if unpaid and show.starts_at > now:
+        raise PaymentIncomplete()
+    raise ShowStarted()
 
 
 def cancel_booking(*, booking):
     """Cancel a booking or a hold: its seats are free at once; the booking stays, CANCELLED, as history.
 
     Idempotent: cancelling a cancelled booking returns it unchanged, and so does cancelling a hold that
-    has expired (it stays EXPIRED). Raises ShowStarted once the show has started, CheckedIn once one of its
-    tickets has been scanned at the door. The buyer's cancellation mail is queued for after commit.
+    has expired (it stays EXPIRED). A paid booking is refunded, less CANCELLATION_FEE_PERCENT: the refund is
+    written here (an outbox row, `Refund`) and sent to the provider after commit, so it is never lost nor made
+    twice; a hold whose payment is still pending has that payment cancelled at the provider after commit.
+    Raises ShowStarted once the show has started, CancellationClosed within CANCEL_UNTIL_MINUTES of it (for a
+    confirmed booking), CheckedIn once one of its tickets has been scanned at the door. The buyer's
+    cancellation mail is queued for after commit.
     """
     def cancel(show, now):
         current = Booking.objects.get(pk=booking.pk)
-        if current.status_at(now) in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
+        status = current.status_at(now)
+        if status in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
             return current
         if show.starts_at <= now:
             raise ShowStarted("This show has already started; its bookings can no longer be cancelled.")
+        closes_at = show.starts_at - timedelta(minutes=settings.CANCEL_UNTIL_MINUTES)
+        if status == Booking.Status.CONFIRMED and now >= closes_at:
+            raise CancellationClosed(CancellationClosed.message.format(minutes=settings.CANCEL_UNTIL_MINUTES))
         # Check-in does not take the show's lock: only tickets still unscanned are deactivated, and a scan
         # that won the race leaves one behind, which undoes the cancel.
         deactivated = current.tickets.filter(checked_in_at__isnull=True).update(is_active=False)
@@ -111,10 +150,108 @@ def cancel_booking(*, booking):
         current.status = Booking.Status.CANCELLED
         current.cancelled_at = now
         current.save(update_fields=["status", "cancelled_at"])
+        fee = percent_of(current.total_price, settings.CANCELLATION_FEE_PERCENT)
+        _refund(current, minor_units(current.total_price - fee), Refund.Reason.CANCELLATION)
+        for pending in current.payments.filter(status=Payment.Status.PENDING, provider_id__isnull=False):
+            tasks.queue_payment_cancel(pending.pk)
         tasks.queue_cancellation_mail(current.pk)
         return current
 
     return _with_show_locked(booking.show_id, cancel)
+
+
+def refund_booking(*, booking, amount_cents=None):
+    """Refund `amount_cents` (default: all that remains paid) of a booking's payment; the booking stays as it is
+    (a goodwill refund). Raises RefundExceedsPayment when that is more than remains paid, or nothing does."""
+    def refund(show, now):
+        remaining = _refundable_cents(booking)
+        if not remaining or (amount_cents or remaining) > remaining:
+            raise RefundExceedsPayment()
+        _refund(booking, amount_cents or remaining, Refund.Reason.GOODWILL)
+        tasks.queue_refund_mail(booking.pk)
+        return Booking.objects.get(pk=booking.pk)
+
+    return _with_show_locked(booking.show_id, refund)
+
+
+def _refundable_cents(booking):
+    """Under the show's lock: what remains of the booking's paid payment once its refunds (sent or not) are
+    taken off; 0 without a paid payment."""
+    paid = booking.payments.filter(status=Payment.Status.PAID).order_by("pk").first()
+    if paid is None:
+        return 0
+    refunds = paid.refunds.exclude(status=Refund.Status.FAILED).values_list("amount_cents", flat=True)
+    return paid.amount_cents - sum(refunds)
+
+
+def _refund(booking, amount_cents, reason):
+    """Under the show's lock: write a refund of up to `amount_cents` of what remains paid, and queue it for the
+    provider after commit (a box-office payment is paid back at the counter: settled at once)."""
+    paid = booking.payments.filter(status=Payment.Status.PAID).order_by("pk").first()
+    amount_cents = min(amount_cents, _refundable_cents(booking))
+    if paid is None or amount_cents <= 0:
+        return None
+    if paid.provider == Payment.Provider.BOX_OFFICE:
+        return Refund.objects.create(payment=paid, amount_cents=amount_cents, reason=reason,
+                                     status=Refund.Status.SUCCEEDED, settled_at=timezone.now())
+    refund = Refund.objects.create(payment=paid, amount_cents=amount_cents, reason=reason)
+    tasks.queue_refund(refund.pk)
+    return refund
+
+
+def settle_payment(*, payment, event=None):
+    """Apply a payment that the provider says has taken the money (the caller read that from the provider,
+    outside the lock): the one place where money becomes tickets, for confirm, webhook and reconcile alike.
+
+    Under the show's lock, exactly once (a payment already PAID changes nothing): a live hold is confirmed; a
+    hold that died meanwhile (expired, or cancelled while paying) is confirmed if every one of its seats is
+    still free, its seats taken again; otherwise, or once the show has started, or when the booking was paid
+    already, the whole amount is refunded at once and the buyer told why. `event` (the provider's event id and
+    type) is recorded in the same transaction, so a second delivery of it is refused (DuplicateEvent).
+    Returns the booking.
+    """
+    def settle(show, now):
+        if event is not None:
+            ProviderEvent.record(*event)
+        current = Payment.objects.select_related("booking").get(pk=payment.pk)
+        booking = current.booking
+        if current.status == Payment.Status.PAID:
+            return booking
+        Payment.objects.filter(pk=current.pk).update(status=Payment.Status.PAID, paid_at=now)
+        already_paid = booking.payments.filter(status=Payment.Status.PAID).exclude(pk=current.pk).exists()
+        if not already_paid and show.starts_at > now:
+            if _confirm_live_hold(booking.pk, now) or booking.status == Booking.Status.CONFIRMED:
+                return Booking.objects.get(pk=booking.pk)
+            if _take_back_seats(booking, show, now):
+                return Booking.objects.get(pk=booking.pk)
+        # Money is never kept without tickets: all of it goes back.
+        if booking.status == Booking.Status.HELD:
+            Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.EXPIRED)
+            booking.tickets.update(is_active=False)
+        late = Refund.objects.create(payment=current, amount_cents=current.amount_cents,
+                                     reason=Refund.Reason.LATE_PAYMENT)
+        tasks.queue_refund(late.pk)
+        tasks.queue_late_payment_mail(booking.pk)
+        return Booking.objects.get(pk=booking.pk)
+
+    return _with_show_locked(payment.booking.show_id, settle)
+
+
+def _take_back_seats(booking, show, now):
+    """Under the show's lock: confirm a dead hold (expired or cancelled) whose seats are all still free, taking
+    them again; whether it did."""
+    _release_expired_holds(show, now)
+    seats = list(booking.tickets.values_list("seat_number", flat=True))
+    # Released above, a dead hold has no live ticket left: what is still live on these seats is someone else's.
+    if Ticket.objects.filter(show=show, seat_number__in=seats, is_active=True).exclude(booking=booking).exists():
+        return False
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED, cancelled_at=None)
+    sold = list(booking.tickets.only("pk"))
+    for ticket in sold:
+        ticket.is_active, ticket.held_until, ticket.code = True, None, tickets.new_ticket_code()
+    Ticket.objects.bulk_update(sold, ["is_active", "held_until", "code"])
+    tasks.queue_confirmation_mail(booking.pk)
+    return True
 
 
 def release_expired_holds(*, show_id):
@@ -160,10 +297,18 @@ def _take_seats(*, user, show, seat_numbers, hold):
             raise HoldLimitReached()
         held_until = now + timedelta(seconds=settings.HOLD_SECONDS) if hold else None
         prices = show.prices
+        total_price = sum(prices[categories[seat]] for seat in seat_numbers)
+        # Online, only staff at the box office sell priced seats without a payment; others hold, pay, confirm.
+        paid_at_the_counter = not hold and total_price > 0 and payments_online()
+        if paid_at_the_counter and not user.is_staff:
+            raise PaymentRequired()
         booking = Booking.objects.create(
-            user=user, show=show, total_price=sum(prices[categories[seat]] for seat in seat_numbers), created_at=now,
+            user=user, show=show, total_price=total_price, created_at=now,
             status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, expires_at=held_until,
         )
+        if paid_at_the_counter:
+            Payment.objects.create(booking=booking, provider=Payment.Provider.BOX_OFFICE, status=Payment.Status.PAID,
+                                   amount_cents=minor_units(total_price), currency=settings.CURRENCY, paid_at=now)
         sold = Ticket.objects.bulk_create(
             Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until, category=categories[seat],
                    price=prices[categories[seat]], code=None if hold else tickets.new_ticket_code())

@@ -13,5 +13,6 @@ urlpatterns = [
     path("my-bookings/", views.MyBookingsView.as_view(), name="my-bookings"),
     path("bookings/<id:pk>/tickets/<id:number>/qr/", views.TicketQRCodeView.as_view(), name="ticket-qr"),
     path("check-in/", views.CheckInView.as_view(), name="check-in"),
+    path("payments/stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe-webhook"),
     *router.urls,
 ]

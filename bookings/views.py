@@ -1,25 +1,32 @@
 """Book or hold seats, list and read your bookings, confirm holds, cancel; tickets' QR codes; check-in."""
+from django.conf import settings
 from django.http import HttpResponse
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import checkin, idempotency, selectors, services, tickets
-from bookings.permissions import CanCheckInTickets
+from bookings.payments import services as payments
+from bookings.permissions import CanCheckInTickets, CanRefundBookings
 from bookings.serializers import (
     BookingRequestSerializer,
     BookingSerializer,
     CheckInRequestSerializer,
     CheckInSerializer,
     MyBookingsQuerySerializer,
+    PayAnswerSerializer,
+    RefundRequestSerializer,
+    WebhookAnswerSerializer,
 )
+from core.money import minor_units
 from core.renderers import JSONRenderer
 from core.schema import VALIDATION_ERROR_SCHEMA, error_response
+from core.serializers import money
 from core.throttling import BookingRateThrottle
 from core.views import CreatedLocationMixin, JSONErrorsMixin
 from movies.models import Show
@@ -103,6 +110,8 @@ class BookShowView(TakeSeatsView):
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer, 400: error_response("Invalid seats, or the show has started "
                                                                "(`code: show_started`)", VALIDATION_ERROR_SCHEMA),
+                   402: error_response("PAYMENT_PROVIDER=stripe: priced seats are held, paid, then confirmed "
+                                       "(`code: payment_required`); staff sell at the box office"),
                    409: SEAT_UNAVAILABLE},
     )
     def post(self, request, pk):
@@ -170,14 +179,16 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         operation_summary="Cancel a booking",
         request_body=no_body,
         responses={200: BookingSerializer,
-                   400: error_response("The show has started (`code: show_started`), or a ticket has been checked "
-                                       "in (`code: checked_in`)"),
+                   400: error_response("The show has started (`code: show_started`), cancelling has closed "
+                                       "(`code: cancellation_closed`, CANCEL_UNTIL_MINUTES), or a ticket has been "
+                                       "checked in (`code: checked_in`)"),
                    403: error_response("Staff may read another's booking but not cancel it")},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancel your booking or hold; its seats are free at once. Cancelling again answers the same booking,
-        and so does cancelling an expired hold (still EXPIRED)."""
+        """Cancel your booking or hold; its seats are free at once. A paid booking is refunded, less
+        CANCELLATION_FEE_PERCENT (its payment is `refunding`, then `refunded`). Cancelling again answers the same
+        booking, and so does cancelling an expired hold (still EXPIRED)."""
         booking = self.owned_booking("cancel it; staff cancel in the admin")
         services.cancel_booking(booking=booking)
         return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
@@ -186,15 +197,61 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         request_body=no_body,
         responses={200: BookingSerializer, 400: error_response("The show has started (`code: show_started`)"),
                    403: error_response("Staff may read another's booking but not confirm it"),
-                   409: error_response("The hold has expired (`code: hold_expired`) or the booking was cancelled "
-                                       "(`code: booking_cancelled`)")},
+                   409: error_response("The hold has expired (`code: hold_expired`), the booking was cancelled "
+                                       "(`code: booking_cancelled`), or (PAYMENT_PROVIDER=stripe) its payment has "
+                                       "not gone through yet (`code: payment_incomplete`)"),
+                   503: error_response("The payment provider did not answer: retry")},
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        """Confirm your hold before its `expires_at`: the booking becomes CONFIRMED. Confirming a confirmed
+        """Confirm your hold before its `expires_at`: the booking becomes CONFIRMED. With PAYMENT_PROVIDER=stripe
+        only once its payment has gone through (a hold that costs nothing at once). Confirming a confirmed
         booking again answers the same booking."""
         booking = self.owned_booking("confirm it")
-        services.confirm_booking(booking=booking)
+        payments.confirm(booking=booking)
+        return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
+
+    @swagger_auto_schema(
+        operation_summary="Pay for a hold",
+        request_body=no_body,
+        responses={200: PayAnswerSerializer,
+                   400: error_response("The show has started (`code: show_started`)"),
+                   403: error_response("Staff may read another's booking but not pay for it"),
+                   409: error_response("The hold has expired (`hold_expired`), the booking was cancelled "
+                                       "(`booking_cancelled`), is paid (`already_paid`), costs nothing "
+                                       "(`nothing_to_pay`), or the box office takes no online payments "
+                                       "(`payments_disabled`)"),
+                   503: error_response("The payment provider did not answer: retry")},
+    )
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        """Start (or resume) paying for your live hold with Stripe: the answer is what Stripe.js or the mobile
+        SDKs need to take the payment. The amount is the booking's total_price. Asking again answers the same
+        PaymentIntent while it can be paid, a new one after a declined try. Then confirm the hold."""
+        booking = self.owned_booking("pay for it")
+        payment, intent = payments.pay(booking=booking)
+        return Response({"provider": payment.provider, "payment_intent": intent["id"],
+                         "client_secret": intent["client_secret"], "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+                         "amount": money(payment.amount), "currency": payment.currency})
+
+    @swagger_auto_schema(
+        operation_summary="Refund a booking (staff)",
+        request_body=RefundRequestSerializer,
+        responses={200: BookingSerializer,
+                   400: error_response("More than remains paid (`code: refund_exceeds_payment`)",
+                                       VALIDATION_ERROR_SCHEMA),
+                   403: error_response("Only staff with the permission bookings.refund_booking refund"),
+                   503: error_response("The database did not answer: retry")},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanRefundBookings])
+    def refund(self, request, pk=None):
+        """Refund part of a booking's payment (all that remains without `amount`): a goodwill refund, the booking
+        stays as it is; its payment becomes partially_refunded or refunded once Stripe has settled it."""
+        body = RefundRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        amount = body.validated_data.get("amount")
+        booking = self.get_object()
+        services.refund_booking(booking=booking, amount_cents=amount and minor_units(amount))
         return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
 
     def owned_booking(self, what_only_the_owner_may_do):
@@ -202,6 +259,32 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         if booking.user_id != self.request.user.pk:
             raise PermissionDenied(f"Only the booking's owner can {what_only_the_owner_may_do}.")
         return booking
+
+
+class StripeWebhookView(APIView):
+    """Stripe tells the server about payments and refunds, whether or not the buyer's app comes back."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @swagger_auto_schema(
+        operation_id="payments_stripe_webhook",
+        operation_summary="Stripe's webhook",
+        request_body=openapi.Schema(type=openapi.TYPE_OBJECT, additional_properties=True,
+                                    description="A Stripe event, signed in the Stripe-Signature header"),
+        manual_parameters=[openapi.Parameter("Stripe-Signature", openapi.IN_HEADER, type=openapi.TYPE_STRING,
+                                             required=True, description="Stripe's signature of the raw body")],
+        security=[],
+        responses={200: WebhookAnswerSerializer,
+                   400: error_response("A missing, wrong or stale signature (`code: bad_signature`)"),
+                   409: error_response("The box office takes no online payments (`code: payments_disabled`)"),
+                   503: error_response("The database or Stripe did not answer: Stripe delivers again")},
+    )
+    def post(self, request):
+        """Verify the event's signature (STRIPE_WEBHOOK_SECRET), read the object it names back from Stripe, and act
+        on it once: a payment that went through confirms its hold (or is refunded when its seats are gone)."""
+        payments.handle_webhook(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
+        return Response({"received": True})
 
 
 class SVGRenderer(renderers.BaseRenderer):

@@ -204,6 +204,41 @@ HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
 if HOLD_SECONDS < 1:
     raise ImproperlyConfigured(f"HOLD_SECONDS must be at least 1, not {HOLD_SECONDS}.")
 
+# --- Money: the currency, and how seats are paid for (API.md, "Payments and refunds") -------------------------
+# One currency with two decimals (cents): every price is in it, and Stripe is sent amounts in its cents.
+CURRENCY = env_str("CURRENCY", "EUR").upper()
+# ISO 4217 codes whose minor unit is not the hundredth: amounts in cents would be wrong for them.
+NOT_TWO_DECIMAL_CURRENCIES = {"BIF", "BHD", "CLP", "DJF", "GNF", "IQD", "ISK", "JOD", "JPY", "KMF", "KRW", "KWD",
+                              "LYD", "OMR", "PYG", "RWF", "TND", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+if len(CURRENCY) != 3 or not CURRENCY.isalpha() or not CURRENCY.isascii() or CURRENCY in NOT_TWO_DECIMAL_CURRENCIES:
+    raise ImproperlyConfigured(f"CURRENCY must be an ISO 4217 code of a currency with two decimals, not {CURRENCY!r}.")
+# `none`: a reservation system, paid at the counter. `stripe`: buyers pay online before a hold is confirmed.
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "none").lower()
+if PAYMENT_PROVIDER not in ("none", "stripe"):
+    raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be none or stripe, not {PAYMENT_PROVIDER!r}.")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Stripe's own API unless a test points the library at a Stripe-compatible server.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# Seconds a call to Stripe may take before the request that made it answers 503 (the buyer retries).
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 20)
+if PAYMENT_PROVIDER == "stripe":
+    missing = [name for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+               if not globals()[name]]
+    if missing:
+        raise ImproperlyConfigured(f"PAYMENT_PROVIDER=stripe needs {', '.join(missing)}.")
+# What a buyer's self-service cancel of a paid booking keeps: this share of the price (the rest is refunded).
+CANCELLATION_FEE_PERCENT = env_int("CANCELLATION_FEE_PERCENT", 0)
+if not 0 <= CANCELLATION_FEE_PERCENT <= 100:
+    raise ImproperlyConfigured(f"CANCELLATION_FEE_PERCENT must be 0 to 100, not {CANCELLATION_FEE_PERCENT}.")
+# Self-service cancelling of a booking closes this many minutes before its show (0: until it starts).
+CANCEL_UNTIL_MINUTES = env_int("CANCEL_UNTIL_MINUTES", 0)
+if CANCEL_UNTIL_MINUTES < 0:
+    raise ImproperlyConfigured(f"CANCEL_UNTIL_MINUTES must not be negative, not {CANCEL_UNTIL_MINUTES}.")
+# A payment still pending this long is asked about at Stripe by `manage.py reconcile_payments` (a lost webhook).
+RECONCILE_AFTER_MINUTES = env_int("RECONCILE_AFTER_MINUTES", 5)
+
 # Longest time (seconds) a rendered catalogue read or seat map is kept in the cache; every write that changes
 # one replaces its key at once, so this only bounds what an idle cache holds, and how long an answer could
 # outlive a write whose version bump the cache did not take (it was down at that instant).

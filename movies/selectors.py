@@ -7,6 +7,7 @@ two to the same output.
 """
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
@@ -40,6 +41,7 @@ def show_body(row):
         "ends_at": utc_timestamp(row["starts_at"] + timedelta(minutes=row["movie__duration_minutes"])),
         "price": money(row["price"]),
         "prices": {category: money(price) for category, price in prices.items()},
+        "currency": settings.CURRENCY,
         "total_seats": total_seats,
         "available_seats": total_seats - row["sold_seats"],
     }

@@ -1,6 +1,7 @@
 """Input and output shapes of the catalogue."""
 from datetime import date
 
+from django.conf import settings
 from rest_framework import serializers
 
 from core.serializers import MAX_ID, StrictPrimaryKeyRelatedField, UTCDateTimeField
@@ -87,13 +88,18 @@ class ShowSerializer(serializers.ModelSerializer):
     starts_at = UTCDateTimeField()
     ends_at = UTCDateTimeField()
     prices = ShowPricesSerializer()
+    currency = serializers.SerializerMethodField(help_text="ISO 4217: the currency of the prices")
     total_seats = serializers.IntegerField()
     available_seats = serializers.SerializerMethodField()
 
     class Meta:
         model = Show
-        fields = ["id", "movie", "screen", "starts_at", "ends_at", "price", "prices", "total_seats", "available_seats"]
+        fields = ["id", "movie", "screen", "starts_at", "ends_at", "price", "prices", "currency", "total_seats",
+                  "available_seats"]
         read_only_fields = fields
+
+    def get_currency(self, show) -> str:
+        return settings.CURRENCY
 
     def get_available_seats(self, show) -> int:
         return show.total_seats - show.sold_seats

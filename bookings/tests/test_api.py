@@ -44,9 +44,11 @@ class TestBook:
             "seats": [booked_seat(5, "A5", ticket_code=ticket_code(show, 5))],
             "status": "CONFIRMED",
             "total_price": "9.50",
+            "currency": "EUR",
             "created_at": body["created_at"],
             "expires_at": None,
             "cancelled_at": None,
+            "payment": None,
         }
         assert booking.user == user
         assert live_seats(show) == [5]

@@ -139,6 +139,7 @@ class TestShowLists:
             "ends_at": iso(sooner.starts_at + timedelta(minutes=120)),
             "price": "9.50",
             "prices": {"standard": "9.50", "premium": "9.50", "accessible": "9.50"},
+            "currency": "EUR",
             "total_seats": 50,
             "available_seats": 50,
         }
