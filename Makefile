@@ -49,9 +49,16 @@ $(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed-localstripe | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-runtime
+
+# localstripe, the Stripe-compatible server the payment tests start, in a virtualenv of its own: its aiohttp
+# stays out of the project's dependencies.
+$(VENV)/.installed-localstripe: | $(BIN)/python
+	$(PYTHON) -m venv $(VENV)/localstripe
+	$(VENV)/localstripe/bin/pip install --quiet "localstripe>=1.15.10,<1.16"
+	touch $@
 
 # Written once, never overwritten: a fresh random SECRET_KEY and DEBUG on, for local development.
 .env:

@@ -1,9 +1,10 @@
-"""Bookings and holds in the admin: read-only history, and a cancel action that goes through the service."""
+"""Bookings and holds in the admin: read-only history, cancel and refund actions that go through the services, and
+every payment and refund with its Stripe id, amount and status."""
 from django.contrib import admin, messages
 from django.utils import timezone
 
 from bookings import selectors, services
-from bookings.models import Booking, Ticket
+from bookings.models import Booking, Payment, Refund, Ticket
 from core.exceptions import DomainError
 from movies.seating import seat_label
 
@@ -41,6 +42,18 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    fields = ["provider", "provider_id", "amount", "currency", "status", "created_at", "paid_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "show", "status_now", "seat_count", "checked_in", "total_price", "created_at",
@@ -51,8 +64,8 @@ class BookingAdmin(admin.ModelAdmin):
     list_select_related = ["user", "show__movie", "show__screen"]
     readonly_fields = ["user", "show", "status_now", "total_price", "created_at", "expires_at", "cancelled_at"]
     fields = readonly_fields
-    inlines = [TicketInline]
-    actions = ["cancel_selected"]
+    inlines = [TicketInline, PaymentInline]
+    actions = ["cancel_selected", "refund_selected"]
 
     def has_add_permission(self, request):
         return False  # Bookings are made through the API, under its locks and rules.
@@ -88,3 +101,64 @@ class BookingAdmin(admin.ModelAdmin):
             self.message_user(request, f"Cancelled {cancelled} booking(s).", messages.SUCCESS)
         if refused:
             self.message_user(request, "Not cancelled: " + "; ".join(refused), messages.WARNING)
+
+    @admin.action(description="Refund what remains paid on the selected bookings (they stay as they are)",
+                  permissions=["refund"])
+    def refund_selected(self, request, queryset):
+        refunded, refused = 0, []
+        for booking in queryset:
+            try:
+                services.refund_booking(booking=booking)
+                refunded += 1
+            except DomainError as error:
+                refused.append(f"#{booking.pk}: {error.message}")
+        if refunded:
+            self.message_user(request, f"Refunded {refunded} booking(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not refunded: " + "; ".join(refused), messages.WARNING)
+
+    def has_refund_permission(self, request):
+        return request.user.has_perm("bookings.refund_booking")
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    fields = ["amount", "reason", "status", "provider_id", "created_at", "settled_at", "attempts"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money records are written by the services only; staff read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "booking", "provider", "provider_id", "amount", "currency", "status", "created_at",
+                    "paid_at"]
+    list_filter = ["provider", "status", "created_at"]
+    search_fields = ["provider_id", "booking__id", "booking__user__username", "booking__user__email"]
+    list_select_related = ["booking"]
+    inlines = [RefundInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["id", "payment", "amount", "reason", "status", "provider_id", "created_at", "settled_at",
+                    "attempts"]
+    list_filter = ["status", "reason", "created_at"]
+    search_fields = ["provider_id", "payment__provider_id", "payment__booking__id"]
+    list_select_related = ["payment"]

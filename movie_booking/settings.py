@@ -223,6 +223,8 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 # Seconds a call to Stripe may take before the request that made it answers 503 (the buyer retries).
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 20)
+# Retries of a call that met a network error or a Stripe server error (the library waits between them).
+STRIPE_NETWORK_RETRIES = env_int("STRIPE_NETWORK_RETRIES", 2)
 if PAYMENT_PROVIDER == "stripe":
     missing = [name for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
                if not globals()[name]]

@@ -83,7 +83,9 @@ def _payable_intent(payment):
         payment.refresh_from_db()
         if payment.provider_id == intent["id"]:
             return intent
-    intent = stripe.retrieve_intent(payment.provider_id)
+    intent = _intent_of(payment)
+    if intent is None:
+        return None
     if intent["status"] in stripe.PAYABLE and not intent.get("last_payment_error"):
         return intent
     finalize(payment, intent)
@@ -102,8 +104,9 @@ def confirm(*, booking):
     """
     if services.payments_online() and booking.total_price > 0:
         pending = booking.payments.filter(status=Payment.Status.PENDING, provider_id__isnull=False).first()
-        if pending is not None:
-            booking = finalize(pending, stripe.retrieve_intent(pending.provider_id)) or booking
+        intent = pending and _intent_of(pending)
+        if intent is not None:
+            booking = finalize(pending, intent) or booking
     return services.confirm_booking(booking=booking)
 
 
@@ -149,16 +152,28 @@ def handle_webhook(*, payload, signature):
     try:
         if event["type"].startswith("payment_intent."):
             intent = stripe.retrieve_intent(changed["id"])
-            payment = _payment_of(intent)
+            payment = intent and _payment_of(intent)
             if payment is not None:
                 finalize(payment, intent, event=(event["id"], event["type"]))
         elif event["type"].startswith(("refund.", "charge.refund.")):
             provider_refund = stripe.retrieve_refund(changed["id"])
+            if provider_refund is None:
+                return
             with transaction.atomic():
                 ProviderEvent.record(event["id"], event["type"])
                 refunds.settle_from_provider(provider_refund)
     except DuplicateEvent:
         logger.info("Stripe event %s delivered again: nothing to do", event["id"])
+
+
+def _intent_of(payment):
+    """The PaymentIntent of a payment we recorded, read from Stripe; None (and the payment closed) when Stripe has
+    no such PaymentIntent, so it can never take money."""
+    intent = stripe.retrieve_intent(payment.provider_id)
+    if intent is None:
+        logger.error("Stripe has no PaymentIntent %s (payment %s): closed", payment.provider_id, payment.pk)
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(status=Payment.Status.CANCELED)
+    return intent
 
 
 def _payment_of(intent):
@@ -179,7 +194,9 @@ def reconcile(*, older_than=None):
     """Ask Stripe about every payment still pending after `older_than` (RECONCILE_AFTER_MINUTES) and apply its
     answer, send the refunds it has not taken yet, and settle those it has not settled. A lost webhook, or a
     Stripe outage while refunding, loses nothing. Returns counts of what it did."""
-    cutoff = timezone.now() - (older_than or timedelta(minutes=settings.RECONCILE_AFTER_MINUTES))
+    if older_than is None:
+        older_than = timedelta(minutes=settings.RECONCILE_AFTER_MINUTES)
+    cutoff = timezone.now() - older_than
     done = {"payments_checked": 0, "payments_settled": 0, "refunds_sent": 0, "refunds_settled": 0, "unreachable": 0}
     pending = Payment.objects.filter(provider=Payment.Provider.STRIPE, status=Payment.Status.PENDING,
                                      created_at__lte=cutoff).select_related("booking")
@@ -191,7 +208,9 @@ def reconcile(*, older_than=None):
                 Payment.objects.filter(pk=payment.pk, provider_id__isnull=True, status=Payment.Status.PENDING) \
                     .update(status=Payment.Status.CANCELED)
                 continue
-            intent = stripe.retrieve_intent(payment.provider_id)
+            intent = _intent_of(payment)
+            if intent is None:
+                continue
             if intent["status"] in stripe.PAYABLE and payment.booking.current_status != Booking.Status.HELD:
                 refunds.cancel_pending_payment(payment.pk)  # its hold is over: it must never take money now
                 continue
@@ -205,8 +224,11 @@ def reconcile(*, older_than=None):
             done["unreachable"] += 1
     for refund in Refund.objects.filter(status=Refund.Status.SENT, created_at__lte=cutoff):
         try:
-            done["refunds_settled"] += refunds.settle_from_provider(
-                stripe.retrieve_refund(refund.provider_id)).status == Refund.Status.SUCCEEDED
+            provider_refund = stripe.retrieve_refund(refund.provider_id)
+            if provider_refund is None:
+                logger.error("Stripe has no refund %s (our refund %s)", refund.provider_id, refund.pk)
+                continue
+            done["refunds_settled"] += refunds.settle_from_provider(provider_refund).status == Refund.Status.SUCCEEDED
         except PaymentProviderUnavailable:
             done["unreachable"] += 1
     return done

@@ -1,7 +1,8 @@
 """Stripe, through its official library: create, read and cancel PaymentIntents, refund them, verify webhooks.
 
-Every call is made outside any database lock. Stripe that does not answer (or answers a server error) becomes
-PaymentProviderUnavailable, a 503 the client may retry; nothing here writes to the database.
+Every call is made outside any database lock; answers are plain dicts. Stripe that does not answer (or answers a
+server error, or refuses our keys) becomes PaymentProviderUnavailable, a 503 the client may retry; nothing here
+writes to the database.
 """
 import logging
 
@@ -24,17 +25,32 @@ def client():
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
-        max_network_retries=2,
+        max_network_retries=settings.STRIPE_NETWORK_RETRIES,
         http_client=stripe.new_default_http_client(timeout=settings.STRIPE_TIMEOUT_SECONDS),
     )
 
 
 def _call(operation, *args, **kwargs):
+    """The object Stripe answers, as a plain dict."""
     try:
-        return operation(*args, **kwargs)
+        return operation(*args, **kwargs).to_dict()
     except TRANSIENT_ERRORS as error:
         logger.warning("Stripe did not answer %s: %s", getattr(operation, "__qualname__", operation), error)
         raise PaymentProviderUnavailable() from error
+    except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        # The keys are wrong: nothing a client can do; the operator must, and meanwhile nothing is charged.
+        logger.error("Stripe refused our keys for %s: %s", getattr(operation, "__qualname__", operation), error)
+        raise PaymentProviderUnavailable() from error
+
+
+def _found(retrieve, object_id):
+    """The object, or None when Stripe has no such object (an event naming something that never existed)."""
+    try:
+        return _call(retrieve, object_id)
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            return None
+        raise
 
 
 def create_intent(*, amount_cents, currency, booking_id, payment_id):
@@ -49,7 +65,8 @@ def create_intent(*, amount_cents, currency, booking_id, payment_id):
 
 
 def retrieve_intent(intent_id):
-    return _call(client().v1.payment_intents.retrieve, intent_id)
+    """The PaymentIntent, or None when Stripe has none of that id."""
+    return _found(client().v1.payment_intents.retrieve, intent_id)
 
 
 def cancel_intent(intent_id):
@@ -73,7 +90,8 @@ def create_refund(*, intent_id, amount_cents, idempotency_key, refund_id):
 
 
 def retrieve_refund(refund_id):
-    return _call(client().v1.refunds.retrieve, refund_id)
+    """The refund, or None when Stripe has none of that id."""
+    return _found(client().v1.refunds.retrieve, refund_id)
 
 
 def amount_received(intent):
@@ -88,6 +106,7 @@ def verified_event(payload, signature):
     if not signature:
         raise BadSignature()
     try:
-        return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300)
+        return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET,
+                                              tolerance=300).to_dict()
     except (stripe.SignatureVerificationError, ValueError):
         raise BadSignature() from None
