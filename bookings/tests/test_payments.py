@@ -501,3 +501,72 @@ class TestAdmin:
 
         assert user_client.get(f"/api/bookings/{booking['id']}/").json()["payment"]["status"] == "refunded"
         assert Booking.objects.get(pk=booking["id"]).status == Booking.Status.CONFIRMED
+
+
+def race(*works):
+    """Run each callable in its own thread with its own database connection, all at once; their exceptions fail
+    the test."""
+    errors, start = [], threading.Barrier(len(works))
+
+    def run(work):
+        try:
+            start.wait(timeout=30)
+            work()
+        except Exception as error:  # noqa: BLE001 - reported below, with the thread's error
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+
+
+class TestRaces:
+    def test_confirm_webhook_and_reconcile_at_once_confirm_once(self, online, user, show):
+        buyer = bearer_client(user)
+        booking, intent = paid_hold(buyer, show, [1, 2], online)
+        events = [signed(intent_event(intent, event_id=f"evt_{n}")) for n in range(4)]  # four deliveries, four ids
+
+        race(*[lambda: confirm(bearer_client(user), booking) for _ in range(4)],
+             *[lambda payload=payload, signature=signature: deliver(APIClient(), payload, signature)
+               for payload, signature in events],
+             *[lambda: call_command("reconcile_payments", "--older-than-minutes", "0") for _ in range(2)])
+
+        assert Booking.objects.get(pk=booking["id"]).status == Booking.Status.CONFIRMED
+        assert Payment.objects.get().status == Payment.Status.PAID
+        assert not Refund.objects.exists()
+        confirmations = [message for message in mail.outbox if message.subject.startswith("Your tickets")]
+        assert len(confirmations) == 1
+        codes = [seat["ticket_code"] for seat in buyer.get(f"/api/bookings/{booking['id']}/").json()["seats"]]
+        assert all(code and code in confirmations[0].body for code in codes)  # the codes were made once
+
+    def test_a_payment_racing_its_holds_expiry_and_another_buyer_sells_each_seat_once_and_keeps_no_money(
+            self, online, user, show, stripe_client):
+        late, rival = bearer_client(user), bearer_client(UserFactory())
+        booking, intent = paid_hold(late, show, [1, 2], online)
+        Booking.objects.filter(pk=booking["id"]).update(expires_at=timezone.now() + timedelta(milliseconds=300))
+        Ticket.objects.filter(booking_id=booking["id"]).update(held_until=timezone.now() + timedelta(milliseconds=300))
+        time.sleep(0.35)  # the hold died; the money is in at Stripe, not yet here
+        rival_answers = []
+
+        race(lambda: confirm(late, booking),
+             lambda: deliver(APIClient(), *signed(intent_event(intent, event_id="evt_late"))),
+             lambda: rival_answers.append(rival.post(f"/api/shows/{show.id}/hold/", {"seat_numbers": [2, 3]},
+                                                     format="json").status_code))
+
+        live = list(Ticket.objects.filter(show=show, is_active=True).values_list("seat_number", "booking_id"))
+        assert len({seat for seat, _ in live}) == len(live)  # no seat twice
+        late_booking = Booking.objects.get(pk=booking["id"])
+        refunded = sum(refund.amount for refund in stripe_client.v1.refunds.list({"payment_intent": intent}).data)
+        if late_booking.status == Booking.Status.CONFIRMED:
+            assert rival_answers == [409]
+            assert refunded == 0
+        else:
+            assert rival_answers == [201]
+            assert late_booking.status == Booking.Status.EXPIRED
+            assert refunded == 1900  # money is never kept without tickets
+        assert Refund.objects.count() <= 1
