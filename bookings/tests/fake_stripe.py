@@ -1,4 +1,4 @@
-"""localstripe, a stateful Stripe-compatible server, started on loopback for the payment tests (TOOLING.md §6).
+"""localstripe, a stateful Stripe-compatible server, started on loopback for the payment tests.
 
 It lives in a virtualenv of its own (`make setup-dev` installs it under .venv/localstripe), so that its aiohttp
 never meets the project's dependencies. Tests point the `stripe` library at it with STRIPE_API_BASE.
@@ -15,12 +15,10 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 import stripe
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 LOCALSTRIPE = Path(os.environ.get("LOCALSTRIPE", REPOSITORY / ".venv" / "localstripe" / "bin" / "localstripe"))
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def free_port():
@@ -111,15 +109,3 @@ def pay_as_buyer(api_base, secret_key, intent_id, payment_method="pm_card_visa")
     client = stripe.StripeClient(secret_key, base_addresses={"api": api_base}, max_network_retries=0)
     client.v1.payment_intents.update(intent_id, {"payment_method": payment_method})
     return client.v1.payment_intents.confirm(intent_id)
-
-
-@pytest.fixture(scope="session")
-def localstripe():
-    """The session's localstripe. Without it: a skip on a developer's machine, a failure in CI."""
-    if not LOCALSTRIPE.exists():
-        if IN_CI:
-            pytest.fail(f"CI=true but there is no localstripe at {LOCALSTRIPE}: make setup-dev installs it")
-        pytest.skip(f"needs localstripe at {LOCALSTRIPE} (make setup-dev)")
-    server = LocalStripe().start()
-    yield server
-    server.stop()

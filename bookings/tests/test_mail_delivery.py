@@ -1,10 +1,5 @@
 """Mail leaves through a real SMTP server, and a server that is down costs no booking and no mail."""
-import email
-import socket
-from email import policy
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
@@ -13,38 +8,10 @@ from django_tasks_db.models import DBTaskResult
 
 from bookings import services
 from bookings.models import Booking
+from bookings.tests.fake_stripe import free_port
 from movies.tests.factories import ShowFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it is sent."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on loopback, and the project's settings pointing at it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-    yield inbox
-    controller.stop()
 
 
 def test_the_confirmation_goes_out_through_a_real_smtp_server(smtp_server, user, user_client):

@@ -13,10 +13,11 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from bookings.models import Booking, Payment, ProviderEvent, Refund, Ticket
-from bookings.tests.fake_stripe import free_port, localstripe, pay_as_buyer  # noqa: F401 - the session's server
+from bookings.tests.fake_stripe import free_port, pay_as_buyer
 from conftest import bearer_client
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
@@ -28,7 +29,7 @@ SECRET_KEY = "sk_test_movie_booking"
 
 
 @pytest.fixture
-def online(settings, localstripe):  # noqa: F811
+def online(settings, localstripe):
     """PAYMENT_PROVIDER=stripe against the session's localstripe, emptied for each test."""
     localstripe.reset()
     settings.PAYMENT_PROVIDER = "stripe"
@@ -570,3 +571,46 @@ class TestRaces:
             assert late_booking.status == Booking.Status.EXPIRED
             assert refunded == 1900  # money is never kept without tickets
         assert Refund.objects.count() <= 1
+
+
+class TestMail:
+    def test_refund_and_late_payment_mails_go_out_through_a_real_smtp_server(self, online, smtp_server, user,
+                                                                            user_client, show):
+        from django.contrib.auth.models import Permission
+
+        refunder = UserFactory(is_staff=True)
+        refunder.user_permissions.add(Permission.objects.get(codename="refund_booking"))
+        kept, _ = paid_hold(user_client, show, [1], online)
+        confirm(user_client, kept)
+        bearer_client(refunder).post(f"/api/bookings/{kept['id']}/refund/", {"amount": "2.00"}, format="json")
+        cancelled, _ = paid_hold(user_client, show, [2], online)
+        confirm(user_client, cancelled)
+        user_client.post(f"/api/bookings/{cancelled['id']}/cancel/")
+        late, _ = paid_hold(user_client, show, [3], online)
+        Booking.objects.filter(pk=late["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+        Ticket.objects.filter(booking_id=late["id"]).update(held_until=timezone.now() - timedelta(seconds=1))
+        hold(bearer_client(UserFactory()), show, [3])
+        confirm(user_client, late)
+
+        received = {message["Subject"].split(":")[0]: message.get_body(preferencelist=("plain",)).get_content()
+                    for recipients, message in smtp_server.messages if recipients == [user.email]}
+
+        assert "Paid: 9.50 EUR" in received["Your tickets"]
+        assert "we are refunding 2.00 EUR" in received["Refund"]
+        assert "We are refunding 9.50 EUR" in received["Booking cancelled"]
+        assert "refunding the whole 9.50 EUR" in received["Paid too late, refunded"]
+
+    def test_with_a_worker_a_refund_stripe_cannot_take_queues_itself_again(self, online, settings, user_client,
+                                                                           show):
+        booking, _ = paid_hold(user_client, show, [1], online)
+        confirm(user_client, booking)
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+        user_client.post(f"/api/bookings/{booking['id']}/cancel/")
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+        retry = DBTaskResult.objects.get(status="READY", task_path__endswith="send_refund")
+        assert retry.args_kwargs["args"] == [Refund.objects.get().pk, 2]
+        assert retry.run_after > timezone.now()
+        assert Refund.objects.get().status == Refund.Status.PENDING
