@@ -236,6 +236,21 @@ class TestLatePayments:
         assert "Paid too late, refunded" in mail.outbox[-1].subject
 
 
+    def test_a_payment_that_won_the_race_against_the_hold_s_cancel_confirms_it_when_its_seats_are_free(
+            self, online, user_client, show, api_client):
+        booking = hold(user_client, show, [4])
+        intent = pay(user_client, booking).json()["payment_intent"]
+        pay_as_buyer(online.url, SECRET_KEY, intent)  # paid at Stripe while the cancel was on its way
+
+        cancelled = user_client.post(f"/api/bookings/{booking['id']}/cancel/").json()
+        deliver(api_client, *signed(intent_event(intent)))
+
+        assert cancelled["status"] == "CANCELLED"
+        after = user_client.get(f"/api/bookings/{booking['id']}/").json()
+        assert (after["status"], after["cancelled_at"], after["payment"]["status"]) == ("CONFIRMED", None, "paid")
+        assert not Refund.objects.exists()
+
+
 class TestWebhook:
     def test_stripe_confirms_the_hold_without_the_app_coming_back(self, online, live_server, user_client, show):
         with online.webhook(f"{live_server.url}/api/payments/stripe/webhook/", WEBHOOK_SECRET):
@@ -285,6 +300,41 @@ class TestWebhook:
 
         assert deliver(api_client, *signed(event)).json() == {"received": True}
         assert not ProviderEvent.objects.exists()
+
+    def test_stripe_down_while_confirming_or_handling_an_event_is_a_503_and_changes_nothing(
+            self, online, settings, api_client, user_client, show):
+        booking, intent = paid_hold(user_client, show, [1], online)
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+        confirming = confirm(user_client, booking)
+        delivering = deliver(api_client, *signed(intent_event(intent)))
+
+        assert [confirming.status_code, delivering.status_code] == [503, 503]  # Stripe delivers the event again
+        assert confirming.json()["code"] == "unavailable"
+        assert Booking.objects.get(pk=booking["id"]).status == Booking.Status.HELD
+        assert not ProviderEvent.objects.exists()
+
+    def test_the_database_down_while_handling_an_event_is_a_503(self, online, api_client, user_client, show,
+                                                              monkeypatch):
+        from django.db import OperationalError
+
+        _, intent = paid_hold(user_client, show, [1], online)
+
+        def database_down(*args, **kwargs):
+            raise OperationalError("the database does not answer")
+
+        monkeypatch.setattr(ProviderEvent.objects, "filter", database_down)
+        response = deliver(api_client, *signed(intent_event(intent)))
+
+        assert (response.status_code, response.json()["code"]) == (503, "unavailable")
+
+    def test_a_signed_body_that_is_not_json_is_refused(self, online, api_client):
+        payload = "not json at all"
+        signature = stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
+
+        response = deliver(api_client, payload, signature)
+
+        assert (response.status_code, response.json()["code"]) == (400, "bad_signature")
 
     def test_events_it_does_not_use_are_answered_200(self, online, api_client):
         event = {"id": "evt_other", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}
