@@ -664,3 +664,19 @@ class TestMail:
         assert retry.args_kwargs["args"] == [Refund.objects.get().pk, 2]
         assert retry.run_after > timezone.now()
         assert Refund.objects.get().status == Refund.Status.PENDING
+
+
+def test_my_bookings_with_payments_and_refunds_are_a_constant_number_of_queries(online, staff_user, staff_client,
+                                                                               django_assert_max_num_queries):
+    for seat in range(1, 7):
+        booking = staff_client.post(f"/api/shows/{ShowFactory().id}/book/", {"seat_number": seat},
+                                    format="json").json()
+        if seat % 2:
+            staff_client.post(f"/api/bookings/{booking['id']}/cancel/")  # a box-office refund
+
+    # user, count, page, tickets, payments, refunds
+    with django_assert_max_num_queries(6):
+        listed = staff_client.get("/api/my-bookings/").json()
+
+    assert listed["count"] == 6
+    assert {booking["payment"]["status"] for booking in listed["results"]} == {"paid", "refunded"}
