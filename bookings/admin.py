@@ -90,32 +90,26 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected bookings and holds (frees their seats)")
     def cancel_selected(self, request, queryset):
-        cancelled, refused = 0, []
-        for booking in queryset:
-            try:
-                services.cancel_booking(booking=booking)
-                cancelled += 1
-            except DomainError as error:
-                refused.append(f"#{booking.pk}: {error.message}")
-        if cancelled:
-            self.message_user(request, f"Cancelled {cancelled} booking(s).", messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Not cancelled: " + "; ".join(refused), messages.WARNING)
+        self._each_through(request, queryset, services.cancel_booking, "Cancelled", "Not cancelled")
 
     @admin.action(description="Refund what remains paid on the selected bookings (they stay as they are)",
                   permissions=["refund"])
     def refund_selected(self, request, queryset):
-        refunded, refused = 0, []
+        self._each_through(request, queryset, services.refund_booking, "Refunded", "Not refunded")
+
+    def _each_through(self, request, queryset, service, done, refused_as):
+        """Apply `service` to each selected booking, saying how many it did and why it refused the others."""
+        count, refused = 0, []
         for booking in queryset:
             try:
-                services.refund_booking(booking=booking)
-                refunded += 1
+                service(booking=booking)
+                count += 1
             except DomainError as error:
                 refused.append(f"#{booking.pk}: {error.message}")
-        if refunded:
-            self.message_user(request, f"Refunded {refunded} booking(s).", messages.SUCCESS)
+        if count:
+            self.message_user(request, f"{done} {count} booking(s).", messages.SUCCESS)
         if refused:
-            self.message_user(request, "Not refunded: " + "; ".join(refused), messages.WARNING)
+            self.message_user(request, f"{refused_as}: " + "; ".join(refused), messages.WARNING)
 
     def has_refund_permission(self, request):
         return request.user.has_perm("bookings.refund_booking")
