@@ -23,4 +23,4 @@ def test_systemd_reads_every_unit_without_a_complaint():
     complaints = [line for line in done.stderr.splitlines()
                   if not (f"Command {INSTALL_DIR}/" in line and "is not executable" in line)]
     assert complaints == []
-    assert len(UNITS) == 4
+    assert len(UNITS) == 6  # the app, the worker, and two timers with their services
