@@ -155,4 +155,4 @@ PATH="$PWD/.venv/bin:$PATH" .venv/bin/openapi-python-client generate --path gene
     --config openapi-python-client.yaml --meta none --output-path generated/movie_booking_client --fail-on-warning
 PYTHONPATH=generated .venv/bin/python walkthrough.py "$SERVER" "$PAID_SERVER" "$STRIPE"
 
-step "both generated clients ran the whole walk-through"
+step "both generated clients ran the whole walk-through, payments included"
