@@ -1,19 +1,31 @@
-"""README's walk-through, run with the Python client that openapi-python-client generated from the served document.
+"""README's walk-through, then its payment flow, run with the Python client that openapi-python-client generated
+from the served document.
 
-Usage: walkthrough.py http://127.0.0.1:PORT (the server, with the demo catalogue). The generated code is used as
-generated. Each step checks the status and reads the answer through the generated models, which fail on a body
-without a field the document requires, on a value outside a documented enum and (raise_on_unexpected_status) on
-an undocumented status: any drift between the document and the server fails the run.
+Usage: walkthrough.py SERVER PAID_SERVER STRIPE: the URLs (http://127.0.0.1:PORT) of the server, of one with
+PAYMENT_PROVIDER=stripe (both with the demo catalogue), and of the localstripe that one pays through. The generated
+code is used as generated. Each step checks the status and reads the answer through the generated models, which
+fail on a body without a field the document requires, on a value outside a documented enum and
+(raise_on_unexpected_status) on an undocumented status: any drift between the document and the server fails the
+run. The exception is a field that may be null (a booking's `payment`): a value that does not parse is kept as it
+came, so payment_of checks that it is the model.
 """
 import re
 import secrets
 import sys
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 from movie_booking_client import AuthenticatedClient, Client
 from movie_booking_client.api.auth import auth_login, auth_logout, auth_me_read, auth_signup, auth_token_refresh
-from movie_booking_client.api.bookings import bookings_cancel, bookings_confirm, bookings_read, bookings_ticket_qr
+from movie_booking_client.api.bookings import (
+    bookings_cancel,
+    bookings_confirm,
+    bookings_pay,
+    bookings_read,
+    bookings_ticket_qr,
+)
 from movie_booking_client.api.check_in import check_in
 from movie_booking_client.api.health import health
 from movie_booking_client.api.movies import movies_list, movies_shows
@@ -36,6 +48,11 @@ from movie_booking_client.models import (
     PaginatedMovieList,
     PaginatedScreenList,
     PaginatedShowList,
+    PayAnswer,
+    PayAnswerProvider,
+    PaymentType0,
+    PaymentType0Provider,
+    PaymentType0Status,
     RefreshTokenRequest,
     SeatCategory,
     SeatMap,
@@ -48,6 +65,8 @@ from movie_booking_client.models import (
 from movie_booking_client.types import File
 
 TICKET_CODE = re.compile(r"[A-Za-z0-9_-]{16,}")
+STRIPE_SECRET_KEY = "sk_test_clients"
+STRIPE_PUBLISHABLE_KEY = "pk_test_clients"
 
 
 class WalkThroughFailed(Exception):
@@ -248,7 +267,115 @@ def walk_through(server):
     check(up.database == "ok", "the database answers")
 
 
+def pay_at_stripe(stripe, payment_intent):
+    """What Stripe.js does in the buyer's browser: attach a card to the PaymentIntent, then confirm it. (Stripe.js
+    sends the publishable key and the client secret; localstripe is asked with the secret key, as README's curl
+    does.)"""
+    intent, auth = f"{stripe}/v1/payment_intents/{payment_intent}", (STRIPE_SECRET_KEY, "")
+    card = httpx.post(intent, data={"payment_method": "pm_card_visa"}, auth=auth)
+    check(card.status_code == 200, f"Stripe takes the card (HTTP {card.status_code} {card.content[:300]!r})")
+    paid = httpx.post(f"{intent}/confirm", auth=auth)
+    check(paid.status_code == 200 and paid.json()["status"] == "succeeded",
+          f"Stripe takes the money (HTTP {paid.status_code} {paid.content[:300]!r})")
+    print("  the buyer pays at Stripe: succeeded")
+
+
+def payment_of(booking):
+    """The booking's payment, which must parse as the documented model."""
+    check(isinstance(booking.payment, PaymentType0), f"the booking has a payment ({booking.payment!r})")
+    return booking.payment
+
+
+def ticketed(booking):
+    return all(TICKET_CODE.fullmatch(seat.ticket_code or "") for seat in booking.seats)
+
+
+def pay_through(server, stripe):
+    """README's "Payments with Stripe": hold, pay, the buyer pays at Stripe, confirm; cancel refunds; a hold paid
+    and never confirmed by the app is confirmed by Stripe's webhook."""
+    api = f"{server}/api"
+    anonymous = Client(base_url=api, raise_on_unexpected_status=True)
+    tokens = answer("log in as demo", auth_login.sync_detailed(
+        client=anonymous, body=LoginRequest(username="demo", password="demo-pass-1234")), 200, TokenPair)
+    client = AuthenticatedClient(base_url=api, token=tokens.access, raise_on_unexpected_status=True)
+
+    # A show that starts well after this run, so that its bookings can still be cancelled at the end
+    show = answer("a show in 10 minutes or later", shows_list.sync_detailed(
+        client=anonymous, from_=datetime.now(UTC) + timedelta(minutes=10), page_size=1), 200,
+        PaginatedShowList).results[0]
+
+    def free_seats(step):
+        return two_free_seats(answer(step, shows_seats.sync_detailed(show.id, client=client), 200, SeatMap))
+
+    def hold_seats(step, seats):
+        return answer(step, shows_hold.sync_detailed(show.id, client=client, body=BookingRequest(seat_numbers=seats)),
+                      201, Booking)
+
+    def pay(step, booking_id):
+        return answer(step, bookings_pay.sync_detailed(booking_id, client=client), 200, PayAnswer)
+
+    # 1. Priced seats are no longer booked at once: 402, hold them and pay first
+    seats = free_seats("seat map")
+    refused = answer("book priced seats", shows_book.sync_detailed(
+        show.id, client=client, body=BookingRequest(seat_numbers=seats)), 402, Error)
+    check(refused.code == "payment_required", "priced seats must be paid for")
+
+    # 2. Hold them and pay: the PaymentIntent is for the hold's total, computed by the server
+    hold = hold_seats("hold", seats)
+    check(hold.status == BookingStatus.HELD and hold.payment is None and Decimal(hold.total_price) > 0,
+          "a priced hold not yet paid for has no payment")
+    paying = pay("pay", hold.id)
+    check(paying.provider == PayAnswerProvider.STRIPE and paying.payment_intent.startswith("pi_")
+          and paying.client_secret.startswith(f"{paying.payment_intent}_secret_")
+          and paying.publishable_key == STRIPE_PUBLISHABLE_KEY, "the answer is what Stripe.js needs")
+    check((paying.amount, paying.currency) == (hold.total_price, "EUR"), "the amount is the hold's total price")
+    check(pay("pay again", hold.id).payment_intent == paying.payment_intent,
+          "asking again answers the same PaymentIntent")
+    pending = payment_of(answer("one booking", bookings_read.sync_detailed(hold.id, client=client), 200, Booking))
+    check((pending.provider, pending.status, pending.amount)
+          == (PaymentType0Provider.STRIPE, PaymentType0Status.PENDING, hold.total_price),
+          "the booking's payment is pending")
+
+    # 3. Confirm: refused until Stripe says the money was taken
+    not_yet = answer("confirm before paying", bookings_confirm.sync_detailed(hold.id, client=client), 409, Error)
+    check(not_yet.code == "payment_incomplete", "no ticket before the money")
+    pay_at_stripe(stripe, paying.payment_intent)
+    confirmed = answer("confirm", bookings_confirm.sync_detailed(hold.id, client=client), 200, Booking)
+    check(confirmed.status == BookingStatus.CONFIRMED and ticketed(confirmed),
+          "the paid hold is confirmed, with ticket codes")
+    paid = payment_of(confirmed)
+    check((paid.provider, paid.status, paid.amount, Decimal(paid.amount_refunded), paid.currency)
+          == (PaymentType0Provider.STRIPE, PaymentType0Status.PAID, hold.total_price, 0, "EUR"),
+          "its payment is paid, in full")
+
+    # 4. Cancel a paid booking: its price is refunded (localstripe settles a refund at once)
+    cancelled = answer("cancel", bookings_cancel.sync_detailed(hold.id, client=client), 200, Booking)
+    check(cancelled.status == BookingStatus.CANCELLED and all(seat.ticket_code is None for seat in cancelled.seats),
+          "it is cancelled")
+    refunded = payment_of(cancelled)
+    check((refunded.status, refunded.amount_refunded) == (PaymentType0Status.REFUNDED, cancelled.total_price),
+          "all of its price is refunded")
+
+    # 5. A hold paid at Stripe whose app never comes back: Stripe's webhook confirms it
+    unconfirmed = hold_seats("hold again", free_seats("seat map before holding again"))
+    pay_at_stripe(stripe, pay("pay for it", unconfirmed.id).payment_intent)
+    started = time.monotonic()
+    booking = unconfirmed
+    while booking.status != BookingStatus.CONFIRMED and time.monotonic() - started < 15:
+        time.sleep(0.2)
+        read = bookings_read.sync_detailed(unconfirmed.id, client=client)
+        check(read.status_code == 200 and isinstance(read.parsed, Booking), f"the booking reads ({read!r})")
+        booking = read.parsed
+    check(booking.status == BookingStatus.CONFIRMED and ticketed(booking)
+          and payment_of(booking).status == PaymentType0Status.PAID,
+          "within 15 s the webhook has confirmed the paid hold, with ticket codes")
+    print(f"  confirmed by the webhook: after {time.monotonic() - started:.1f} s")
+
+
 if __name__ == "__main__":
+    server, paid_server, stripe = sys.argv[1:]
     print("Python client (openapi-python-client):")
-    walk_through(sys.argv[1])
+    walk_through(server)
+    print("Python client, paying (PAYMENT_PROVIDER=stripe, localstripe):")
+    pay_through(paid_server, stripe)
     print("Python client: the whole walk-through passed")

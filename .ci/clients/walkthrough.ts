@@ -1,8 +1,10 @@
-// README's walk-through, run with openapi-fetch and the types openapi-typescript generated from the served document.
+// README's walk-through, then its payment flow, run with openapi-fetch and the types openapi-typescript generated
+// from the served document.
 //
-// Usage: node build/walkthrough.js http://127.0.0.1:PORT (the server, with the demo catalogue). The generated types
-// are used as generated: tsc refuses this file when a path, parameter, field or enum value it uses is not in the
-// document, and each step checks the status the server answers, so drift either way fails the run.
+// Usage: node build/walkthrough.js SERVER PAID_SERVER STRIPE: the URLs (http://127.0.0.1:PORT) of the server, of one
+// with PAYMENT_PROVIDER=stripe (both with the demo catalogue), and of the localstripe that one pays through. The
+// generated types are used as generated: tsc refuses this file when a path, parameter, field or enum value it uses
+// is not in the document, and each step checks the status the server answers, so drift either way fails the run.
 import createClient from "openapi-fetch";
 
 import type { components, paths } from "./generated/api.js";
@@ -25,7 +27,7 @@ function expectError<E>(step: string, status: number, result: { error?: E; respo
   return result.error;
 }
 
-function check(condition: boolean, what: string): void {
+function check(condition: boolean, what: string): asserts condition {
   if (!condition) throw new Error(`not so: ${what}`);
 }
 
@@ -55,6 +57,8 @@ function cents(price: string): number {
 }
 
 const TICKET_CODE = /^[A-Za-z0-9_-]{16,}$/;
+const STRIPE_SECRET_KEY = "sk_test_clients";
+const STRIPE_PUBLISHABLE_KEY = "pk_test_clients";
 
 function randomHex(): string {
   return Math.random().toString(16).slice(2, 10);
@@ -258,6 +262,111 @@ async function walkThrough(server: string): Promise<void> {
   check(expectData("health", 200, await client.GET("/health/")).database === "ok", "the database answers");
 }
 
+// What Stripe.js does in the buyer's browser: attach a card to the PaymentIntent, then confirm it. (Stripe.js sends
+// the publishable key and the client secret; localstripe is asked with the secret key, as README's curl does.)
+async function payAtStripe(stripe: string, paymentIntent: string): Promise<void> {
+  const headers = { Authorization: `Basic ${Buffer.from(`${STRIPE_SECRET_KEY}:`).toString("base64")}` };
+  const intent = `${stripe}/v1/payment_intents/${paymentIntent}`;
+  const card = await fetch(intent, {
+    method: "POST", headers, body: new URLSearchParams({ payment_method: "pm_card_visa" }),
+  });
+  check(card.ok, `Stripe takes the card (HTTP ${card.status})`);
+  const paid = await fetch(`${intent}/confirm`, { method: "POST", headers });
+  check(paid.ok && (await paid.json()).status === "succeeded", `Stripe takes the money (HTTP ${paid.status})`);
+  console.log("  the buyer pays at Stripe: succeeded");
+}
+
+function ticketed(booking: Schemas["Booking"]): boolean {
+  return booking.seats.every((seat) => TICKET_CODE.test(seat.ticket_code ?? ""));
+}
+
+// README's "Payments with Stripe": hold, pay, the buyer pays at Stripe, confirm; cancel refunds; a hold paid and
+// never confirmed by the app is confirmed by Stripe's webhook.
+async function payThrough(server: string, stripe: string): Promise<void> {
+  const api = `${server}/api`;
+  const anonymous = createClient<paths>({ baseUrl: api });
+  const tokens = expectData("log in as demo", 200, await anonymous.POST("/auth/login/", {
+    body: { username: "demo", password: "demo-pass-1234" },
+  }));
+  const client = createClient<paths>({ baseUrl: api, headers: { Authorization: `Bearer ${tokens.access}` } });
+
+  // A show that starts well after this run, so that its bookings can still be cancelled at the end
+  const later = new Date(Date.now() + 10 * 60_000).toISOString();
+  const [show] = expectData("a show in 10 minutes or later", 200, await anonymous.GET("/shows/", {
+    params: { query: { from: later, page_size: 1 } },
+  })).results;
+  const freeSeats = async (step: string) => twoFreeSeats(expectData(step, 200, await client.GET("/shows/{id}/seats/", {
+    params: { path: { id: show.id } },
+  })));
+  const holdSeats = async (step: string, seats: string[]) => expectData(step, 201, await client.POST(
+    "/shows/{id}/hold/", { params: { path: { id: show.id } }, body: { seat_numbers: seats } },
+  ));
+  const pay = async (step: string, id: number) => expectData(step, 200, await client.POST("/bookings/{id}/pay/", {
+    params: { path: { id } },
+  }));
+  const confirm = (id: number) => client.POST("/bookings/{id}/confirm/", { params: { path: { id } } });
+  const readBooking = (id: number) => client.GET("/bookings/{id}/", { params: { path: { id } } });
+
+  // 1. Priced seats are no longer booked at once: 402, hold them and pay first
+  const seats = await freeSeats("seat map");
+  check(expectError("book priced seats", 402, await client.POST("/shows/{id}/book/", {
+    params: { path: { id: show.id } }, body: { seat_numbers: seats },
+  })).code === "payment_required", "priced seats must be paid for");
+
+  // 2. Hold them and pay: the PaymentIntent is for the hold's total, computed by the server
+  const hold = await holdSeats("hold", seats);
+  check(hold.status === "HELD" && hold.payment === null && cents(hold.total_price) > 0,
+        "a priced hold not yet paid for has no payment");
+  const paying: Schemas["PayAnswer"] = await pay("pay", hold.id);
+  check(paying.provider === "stripe" && paying.payment_intent.startsWith("pi_")
+        && paying.client_secret.startsWith(`${paying.payment_intent}_secret_`)
+        && paying.publishable_key === STRIPE_PUBLISHABLE_KEY, "the answer is what Stripe.js needs");
+  check(paying.amount === hold.total_price && paying.currency === "EUR", "the amount is the hold's total price");
+  check((await pay("pay again", hold.id)).payment_intent === paying.payment_intent,
+        "asking again answers the same PaymentIntent");
+  const pending: Schemas["Payment"] = expectData("one booking", 200, await readBooking(hold.id)).payment;
+  check(pending?.provider === "stripe" && pending.status === "pending" && pending.amount === hold.total_price,
+        "the booking's payment is pending");
+
+  // 3. Confirm: refused until Stripe says the money was taken
+  check(expectError("confirm before paying", 409, await confirm(hold.id)).code === "payment_incomplete",
+        "no ticket before the money");
+  await payAtStripe(stripe, paying.payment_intent);
+  const confirmed = expectData("confirm", 200, await confirm(hold.id));
+  const paid = confirmed.payment;
+  check(confirmed.status === "CONFIRMED" && ticketed(confirmed), "the paid hold is confirmed, with ticket codes");
+  check(paid?.provider === "stripe" && paid.status === "paid" && paid.amount === hold.total_price
+        && cents(paid.amount_refunded) === 0 && paid.currency === "EUR", "its payment is paid, in full");
+
+  // 4. Cancel a paid booking: its price is refunded (localstripe settles a refund at once)
+  const cancelled = expectData("cancel", 200, await client.POST("/bookings/{id}/cancel/", {
+    params: { path: { id: hold.id } },
+  }));
+  const refunded = cancelled.payment;
+  check(cancelled.status === "CANCELLED" && cancelled.seats.every((seat) => seat.ticket_code === null),
+        "it is cancelled");
+  check(refunded?.status === "refunded" && refunded.amount_refunded === cancelled.total_price,
+        "all of its price is refunded");
+
+  // 5. A hold paid at Stripe whose app never comes back: Stripe's webhook confirms it
+  const unconfirmed = await holdSeats("hold again", await freeSeats("seat map before holding again"));
+  await payAtStripe(stripe, (await pay("pay for it", unconfirmed.id)).payment_intent);
+  const started = Date.now();
+  let booking = unconfirmed;
+  while (booking.status !== "CONFIRMED" && Date.now() - started < 15_000) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const read = await readBooking(unconfirmed.id);
+    check(read.response.status === 200 && read.data !== undefined, `the booking reads (HTTP ${read.response.status})`);
+    booking = read.data;
+  }
+  check(booking.status === "CONFIRMED" && ticketed(booking) && booking.payment?.status === "paid",
+        "within 15 s the webhook has confirmed the paid hold, with ticket codes");
+  console.log(`  confirmed by the webhook: after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const [server, paidServer, stripe] = process.argv.slice(2);
 console.log("TypeScript client (openapi-typescript + openapi-fetch):");
-await walkThrough(process.argv[2]);
+await walkThrough(server);
+console.log("TypeScript client, paying (PAYMENT_PROVIDER=stripe, localstripe):");
+await payThrough(paidServer, stripe);
 console.log("TypeScript client: the whole walk-through passed");
