@@ -121,7 +121,8 @@ def screenshot():
 # Tests of the shared cache run against Debian's redis-server, started here on loopback with persistence off.
 # Without it they are skipped on a developer's machine; in CI (CI=true) a missing server is an error.
 REDIS_SERVER = "/usr/bin/redis-server"
-REDIS_PORT = 26442
+# TEST_REDIS_PORT: for two checkouts running their suites side by side.
+REDIS_PORT = int(os.environ.get("TEST_REDIS_PORT", "26442"))
 
 
 @pytest.fixture(scope="session")
