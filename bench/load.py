@@ -1,9 +1,11 @@
 """The load generator: many HTTP clients in one asyncio process (one core at most, so the server keeps the rest).
 
-Four scenarios:
+Five scenarios:
 - `flash_sale`: many buyers, each asking for 1-4 random seats of one show until it is sold out.
 - `hold_sale`: the same, in two steps: hold, then confirm; a share of the holds is abandoned, and their seats
   must come back (when the hold expires) and be sold again before the show is sold out.
+- `paid_sale`: the hold sale with PAYMENT_PROVIDER=stripe: each hold is paid at Stripe (localstripe) and confirmed
+  by Stripe's webhook; a share of the payments arrives after its hold died, to be confirmed or refunded.
 - `hammer`: many buyers asking for the same single seat at the same instant.
 - `read_load`: a fixed number of clients looping GETs on one URL for a fixed time (used where wrk is absent),
   or, for read-cache misses, on a URL of its own each time (`fresh_urls`, as bench/fresh_urls.lua does for wrk).
@@ -15,6 +17,7 @@ import random
 import string
 import time
 from collections import Counter
+from datetime import datetime
 
 import aiohttp
 
@@ -246,6 +249,159 @@ async def hold_sale(base_url, *, show_id, tokens, seats, seats_per_row, abandon_
         "abandoned_seats": len(abandoned),
         "abandoned_distinct_seats": len(set(abandoned)),
         "abandoned_seats_resold": len(set(abandoned) & set(sold)),
+        **latency_summary(latencies),
+    }
+
+
+# localstripe posts its webhook about a second after a payment: no buyer reads its booking before.
+WEBHOOK_DELAY = 1.0
+# How far past its hold's expires_at a late buyer pays: the hold is dead by the server's clock too.
+LATE_MARGIN = 0.5
+
+
+async def paid_sale(base_url, stripe_url, *, stripe_key, show_id, tokens, seats, seats_per_row, late_share=0.25,
+                    max_conflicts=3, time_limit=300.0, max_requests_per_client=600, outcome_wait=30.0, seed=13):
+    """Sell one show out as buyers' apps do with PAYMENT_PROVIDER=stripe: hold 1-4 seats believed free, ask the
+    API to pay the hold (it answers a PaymentIntent), pay that at Stripe as Stripe.js does (attach a card, then
+    confirm), then read the booking until Stripe's webhook has confirmed it or its payment is refunded. With
+    probability `late_share` a buyer pays only once its hold has expired: meanwhile other buyers may take its
+    seats, and the server must confirm it (its seats still free) or refund it in full. As in `flash_sale`, a
+    buyer reads the seat map after `max_conflicts` 409s in a row or when it believes nothing is left; it stops
+    when every seat is confirmed.
+
+    A buyer waits `outcome_wait` seconds at most for its booking's outcome; one it never saw is reported as
+    such, for the checks after the sale to find what became of it.
+    """
+    hold_url = f"{base_url}/api/shows/{show_id}/hold/"
+    seat_map_url = f"{base_url}/api/shows/{show_id}/seats/"
+    stripe_auth = aiohttp.BasicAuth(stripe_key, "")
+    statuses = Counter()  # every API answer, by "<endpoint> <status>"
+    stripe_statuses = Counter()
+    outcomes = Counter()  # by (paid late, what the buyer saw of its booking)
+    latencies = []
+    sold = []  # seat numbers of every booking its buyer saw CONFIRMED
+    late_bookings = []  # ids of the bookings paid after their hold's expires_at
+    errors = Counter()
+    last_sale = None
+    last_answer = None
+    start_gate = asyncio.Event()
+
+    async with new_session() as session:
+        async def api(method, url, endpoint, headers, body=None):
+            nonlocal last_answer
+            sent = time.perf_counter()
+            async with session.request(method, url, json=body, headers=headers) as response:
+                answer = await response.json(content_type=None)
+            last_answer = time.perf_counter()
+            latencies.append(last_answer - sent)
+            statuses[f"{endpoint} {response.status}"] += 1
+            return response.status, answer
+
+        async def pay_at_stripe(intent_id):
+            """What Stripe.js does with the client secret: attach a card, confirm; whether Stripe took it."""
+            for path, form in ((intent_id, {"payment_method": "pm_card_visa"}), (f"{intent_id}/confirm", None)):
+                async with session.post(f"{stripe_url}/v1/payment_intents/{path}", data=form,
+                                        auth=stripe_auth) as response:
+                    await response.read()
+                stripe_statuses[response.status] += 1
+                if response.status != 200:
+                    return False
+            return True
+
+        async def outcome_of(booking_id, headers):
+            """What the buyer's app shows after paying: confirmed, refunded, or, past `outcome_wait`, nothing yet."""
+            deadline = time.perf_counter() + outcome_wait
+            await asyncio.sleep(WEBHOOK_DELAY)
+            while True:
+                status, booking = await api("GET", f"{base_url}/api/bookings/{booking_id}/", "booking", headers)
+                if status == 200 and booking["status"] == "CONFIRMED":
+                    return "confirmed", [seat["number"] for seat in booking["seats"]]
+                if status == 200 and booking["payment"]["status"] in ("refunding", "refunded"):
+                    return "refunded", []
+                if time.perf_counter() > deadline:
+                    return "no outcome", []
+                await asyncio.sleep(0.5)
+
+        async def buyer(index, token):
+            nonlocal last_sale
+            rng = random.Random(seed * 100_003 + index)
+            headers = {"Authorization": f"Bearer {token}"}
+            believed_free = set(range(1, seats + 1))
+            conflicts = 0
+            await start_gate.wait()
+            opened = time.perf_counter()
+            for _ in range(max_requests_per_client):
+                if len(sold) >= seats:
+                    return
+                if time.perf_counter() - opened > time_limit:
+                    errors["time limit"] += 1
+                    return
+                try:
+                    if not believed_free or conflicts >= max_conflicts:
+                        if not believed_free:
+                            # Holds being paid come back when they expire or are refunded: look again a little later.
+                            await asyncio.sleep(rng.uniform(0.25, 0.75))
+                        status, seat_map = await api("GET", seat_map_url, "seats", headers)
+                        if status == 200:
+                            believed_free = {seat["number"] for row in seat_map["rows"] for seat in row["seats"]
+                                             if seat["available"]}
+                            conflicts = 0
+                        continue
+                    wanted = rng.sample(sorted(believed_free), min(rng.randint(1, 4), len(believed_free)))
+                    status, hold = await api("POST", hold_url, "hold", headers, {"seat_numbers": wanted})
+                    if status == 409:
+                        believed_free.difference_update(seat_number(label, seats_per_row) for label in hold["seats"])
+                        conflicts += 1
+                        continue
+                    if status != 201:
+                        await asyncio.sleep(0.05)
+                        continue
+                    believed_free.difference_update(wanted)
+                    conflicts = 0
+                    status, pay = await api("POST", f"{base_url}/api/bookings/{hold['id']}/pay/", "pay", headers)
+                    if status != 200:  # the hold expired before it could be paid: its seats come back
+                        continue
+                    late = rng.random() < late_share
+                    if late:
+                        expires_at = datetime.fromisoformat(hold["expires_at"]).timestamp()
+                        await asyncio.sleep(max(0.0, expires_at - time.time()) + LATE_MARGIN)
+                    if not await pay_at_stripe(pay["payment_intent"]):
+                        continue
+                    if late:
+                        late_bookings.append(hold["id"])
+                    outcome, booked = await outcome_of(hold["id"], headers)
+                    outcomes[late, outcome] += 1
+                    if outcome == "confirmed":
+                        sold.extend(booked)
+                        last_sale = time.perf_counter()
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    errors[type(error).__name__] += 1
+                    await asyncio.sleep(0.05)
+            errors["request limit"] += 1
+
+        started, finished = await run_together(buyer, tokens, start_gate)
+
+    requests = sum(statuses.values())
+    sell_out = (last_sale - started) if last_sale else None
+    answering = (last_answer - started) if last_answer else None
+    confirmed = outcomes[False, "confirmed"] + outcomes[True, "confirmed"]
+    return {
+        "clients": len(tokens),
+        "sell_out_s": sell_out,
+        "all_clients_done_s": finished - started,
+        "requests": requests,
+        "bookings": confirmed,
+        "bookings_per_s": confirmed / sell_out if sell_out else 0.0,
+        "requests_per_s": requests / answering if answering else 0.0,
+        "statuses": dict(sorted(statuses.items())),
+        "stripe_statuses": dict(sorted(stripe_statuses.items())),
+        "server_errors": sum(n for key, n in statuses.items() if int(key.split()[1]) >= 500),
+        "client_errors": dict(errors),
+        "payments": sum(outcomes.values()),
+        "outcomes": {f"{'late' if late else 'on time'} {outcome}": n
+                     for (late, outcome), n in sorted(outcomes.items())},
+        "late_bookings": late_bookings,
+        "seats_sold_by_responses": sold,
         **latency_summary(latencies),
     }
 

@@ -20,6 +20,13 @@ On PostgreSQL the "nginx" scenario then measures the same reads (cache hits) and
 topology on loopback (bench/topology.py): two app servers, each with half the workers, behind nginx, sharing
 Redis.
 
+The "paid" scenario last sells a fresh show through Stripe's payment flow against localstripe (bench/localstripe.py):
+an API server of its own with PAYMENT_PROVIDER=stripe and a short HOLD_SECONDS, the task worker beside it (it
+sends refunds), the buyers of `load.paid_sale` (a quarter of them pay after their hold died), then
+reconcile_payments once, as its timer would. Once every payment and refund has settled, the database and
+localstripe's own records are checked: each seat sold once or free, each late payment confirmed or refunded in
+full, and the money Stripe kept equal to the confirmed tickets' prices, to the cent.
+
 The Targets table checks issue #14's targets in the same run: each read at least 50 % of the ceiling's req/s,
 hits and misses apart; the seat map's p99 (hits) at most twice the ceiling's; the flash sale sold out in at most
 2 s on SQLite and 3 s on PostgreSQL (median of the runs) with 0 double, 0 lost, 0 5xx; booking req/s at least
@@ -34,6 +41,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -41,11 +49,12 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import load, topology
+from bench import load, localstripe, topology
 from core.cache import ENTRY_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,8 +73,8 @@ DATABASE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 READS = ("movies", "movie_shows", "seat_map")
 MISS = " miss"  # suffix of a read measured as read-cache misses: "seat_map miss"
 
-SCENARIOS = "reads,flash,holds,nginx"
-SMOKE_SCENARIOS = "reads,flash,holds"
+SCENARIOS = "reads,flash,holds,nginx,paid"
+SMOKE_SCENARIOS = "reads,flash,holds,paid"
 FLASH_SALES = 3  # per topology
 
 
@@ -340,8 +349,167 @@ def run_database(label, database_url, args, secret_key):
         result["hammer"] = hammered
     if "nginx" in args.scenarios and label == "postgres":
         result["nginx"] = run_behind_nginx(env, args, seeded, label)
+    if "paid" in args.scenarios:
+        result["paid_sale"] = run_paid_sale(env, args, seeded, label)
     result["elapsed_s"] = time.monotonic() - started
     return result
+
+
+def run_paid_sale(env, args, seeded, label):
+    """The paid sale: localstripe, an API server taking payments through it, and the task worker deploy/ runs beside
+    the app servers; the buyers, then reconcile_payments once; then, once the show's payments and refunds have
+    settled, the checks against the database and localstripe's records."""
+    show_id = seeded["paid_show_id"]
+    with localstripe.LocalStripe(args.localstripe_port, VAR / f"localstripe-{label}.log") as stripe:
+        # TASKS_BACKEND: a queue the worker takes from, as deployed. EMAIL_PORT: nothing listens there, so each
+        # mail is composed, fails, and is queued again for later, as with a mail server down; nothing leaves.
+        paid_env = {**env, **stripe.server_env(), "HOLD_SECONDS": str(args.paid_hold_seconds),
+                    "TASKS_BACKEND": "database", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(unused_port())}
+        worker = topology.launch_worker(paid_env, VAR / f"worker-{label}.log")
+        try:
+            with Gunicorn("movie_booking.wsgi:application", args.paid_port, paid_env, name=f"{label}-paid",
+                          workers=args.workers, worker_class=args.worker_class, threads=args.threads) as api:
+                api.wait_ready("/api/health/")
+                stripe.register_webhook(f"{api.url}/api/payments/stripe/webhook/")
+                sale = asyncio.run(load.paid_sale(
+                    api.url, stripe.url, stripe_key=localstripe.SECRET_KEY, show_id=show_id,
+                    tokens=seeded["tokens"][:args.clients], seats=seeded["seats"],
+                    seats_per_row=seeded["seats_per_row"]))
+                sale["reconcile"] = reconcile(paid_env)
+                done = subprocess.run([PYTHON, "-m", "bench.seed", "payments", str(show_id), "--settle-timeout",
+                                       str(args.settle_timeout)], cwd=ROOT, env=paid_env, check=True,
+                                      capture_output=True, text=True)
+                database = json.loads(done.stdout)
+                with urllib.request.urlopen(f"{api.url}/api/shows/{show_id}/seats/", timeout=30) as response:
+                    seat_map = json.load(response)
+            at_stripe = {"intents": stripe.list_all("/v1/payment_intents"), "refunds": stripe.list_all("/v1/refunds"),
+                         "webhooks": stripe.webhook_deliveries()}
+        finally:
+            topology.stop(worker)
+    free = {seat["number"] for row in seat_map["rows"] for seat in row["seats"] if seat["available"]}
+    sale = check_paid_sale(sale, database, at_stripe, free, seeded["seats"])
+    print(f"[{label}] paid sale: sold out in {fmt(sale['sell_out_s'], 2)} s, {sale['payments']} payments "
+          f"({sale['late_confirmed']} late confirmed, {sale['late_refunded']} late refunded), kept "
+          f"{cents(sale['kept_cents'])} for {cents(sale['sold_cents'])} of tickets, {sale['statuses']}, "
+          f"problems: {sale['problems'] or 'none'}", file=sys.stderr)
+    return sale
+
+
+def unused_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def reconcile(env):
+    """`manage.py reconcile_payments` for everything still open, as its timer runs it: its summary line."""
+    done = subprocess.run([PYTHON, "manage.py", "reconcile_payments", "--older-than-minutes", "0"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    return {"returncode": done.returncode, "summary": (done.stdout.strip() or done.stderr.strip()[-500:])}
+
+
+def check_paid_sale(sale, database, at_stripe, free_seats, capacity):
+    """The paid sale against the database and localstripe, once settled: the show sold out, each seat once; every
+    payment Stripe took confirmed its booking or went back in full, the late ones included; what Stripe kept
+    (received less refunded) is the confirmed tickets' prices to the cent, as the database's own payments say
+    too; nothing pending, no 5xx (webhooks included), no connection error."""
+    problems = []
+    sold = sale.pop("seats_sold_by_responses")
+    late = set(sale.pop("late_bookings"))
+    in_database = database["sold_seats"]
+    if len(in_database) != len(set(in_database)) or database["seats_held_twice"]:
+        problems.append(f"seats held twice: {database['seats_held_twice']}")
+    if len(sold) != len(set(sold)):
+        problems.append(f"{len(sold) - len(set(sold))} seats confirmed to two buyers")
+    if set(sold) - set(in_database):
+        problems.append(f"seats confirmed to buyers, not sold in the database: {sorted(set(sold) - set(in_database))}")
+    lost = set(range(1, capacity + 1)) - set(in_database) - free_seats
+    if lost:
+        problems.append(f"seats neither sold nor free: {sorted(lost)}")
+    if len(set(in_database)) != capacity:
+        problems.append(f"{len(set(in_database))} of {capacity} seats sold")
+    if database["confirmed_bookings_missing_seats"]:
+        problems.append(f"{database['confirmed_bookings_missing_seats']} confirmed bookings without all their seats")
+    if database["payments_pending"] or database["refunds_unsettled"]:
+        problems.append(f"after {database['waited_s']} s: {database['payments_pending']} payments pending, "
+                        f"{database['refunds_unsettled']} refunds not settled")
+
+    received = {intent["id"]: intent.get("amount_received", intent["amount"])
+                for intent in at_stripe["intents"] if intent["status"] == "succeeded"}
+    refunded = Counter()
+    for refund in at_stripe["refunds"]:
+        if refund["status"] == "succeeded":
+            refunded[refund["payment_intent"]] += refund["amount"]
+    sent_twice = [key for key, n in Counter(refund["metadata"].get("refund") for refund in at_stripe["refunds"]).items()
+                  if n > 1]
+    if sent_twice:
+        problems.append(f"refunds sent to Stripe more than once: {sent_twice}")
+    payments = {payment["provider_id"]: payment for payment in database["payments"]}
+    outcomes = Counter()
+    for intent_id, amount in received.items():
+        payment = payments.get(intent_id)
+        if payment is None or payment["status"] != "paid" or payment["amount_cents"] != amount:
+            problems.append(f"Stripe took {cents(amount)} with {intent_id}, which the database has as "
+                            f"{payment and (payment['status'], cents(payment['amount_cents']))}")
+            continue
+        confirmed = payment["booking_status"] == "CONFIRMED"
+        ours = sum(refund["amount_cents"] for refund in payment["refunds"] if refund["status"] == "succeeded")
+        if refunded[intent_id] != ours:
+            problems.append(f"{intent_id}: Stripe refunded {cents(refunded[intent_id])}, the database {cents(ours)}")
+        if confirmed and refunded[intent_id]:
+            problems.append(f"booking {payment['booking']} is confirmed and refunded {cents(refunded[intent_id])}")
+        elif not confirmed and refunded[intent_id] != amount:
+            problems.append(f"booking {payment['booking']} is {payment['booking_status']}: Stripe kept "
+                            f"{cents(amount - refunded[intent_id])} of its {cents(amount)}")
+        outcomes["late" if payment["booking"] in late else "on time", "confirmed" if confirmed else "refunded"] += 1
+    unpaid_late = late - {payments[intent_id]["booking"] for intent_id in received if intent_id in payments}
+    if unpaid_late:
+        problems.append(f"late payments Stripe has no money for: bookings {sorted(unpaid_late)}")
+    kept = sum(received.values()) - sum(refunded.values())
+    if kept != database["sold_cents"]:
+        problems.append(f"Stripe kept {cents(kept)} (received {cents(sum(received.values()))}, refunded "
+                        f"{cents(sum(refunded.values()))}) for {cents(database['sold_cents'])} of confirmed tickets")
+    paid_in_database = sum(payment["amount_cents"] for payment in database["payments"] if payment["status"] == "paid")
+    refunded_in_database = sum(refund["amount_cents"] for payment in database["payments"]
+                               for refund in payment["refunds"] if refund["status"] == "succeeded")
+    if paid_in_database - refunded_in_database != database["sold_cents"]:
+        problems.append(f"the database has {cents(paid_in_database)} paid, {cents(refunded_in_database)} refunded "
+                        f"for {cents(database['sold_cents'])} of confirmed tickets")
+
+    refused = {status: n for status, n in sale["stripe_statuses"].items() if status != 200}
+    if refused:
+        problems.append(f"Stripe refused buyers' payment calls (by status): {refused}")
+    if len(received) != sale["payments"]:
+        problems.append(f"buyers paid {sale['payments']} PaymentIntents, Stripe has {len(received)} succeeded")
+    webhooks = at_stripe["webhooks"]
+    webhook_errors = sum(n for status, n in webhooks.items() if status.isdigit() and int(status) >= 500)
+    if sale["server_errors"] or webhook_errors:
+        problems.append(f"{sale['server_errors']} answers 5xx to buyers, {webhook_errors} to webhooks")
+    undelivered = {status: n for status, n in webhooks.items() if status != "delivered"}
+    if undelivered:
+        problems.append(f"webhook posts not delivered (by status, or no answer): {undelivered}")
+    if sale["client_errors"]:
+        problems.append(f"client errors: {sale['client_errors']}")
+    if any(outcome.endswith("no outcome") for outcome in sale["outcomes"]):
+        problems.append(f"buyers who never saw their booking confirmed or refunded: {sale['outcomes']}")
+    if sale["reconcile"]["returncode"]:
+        problems.append(f"reconcile_payments failed: {sale['reconcile']['summary']}")
+    sale.update({
+        "settle_s": database["waited_s"], "sold_in_database": len(set(in_database)),
+        "double_sales": len(in_database) - len(set(in_database)) + len(sold) - len(set(sold)),
+        "lost_seats": len(lost), "late_payments": len(late),
+        "late_confirmed": outcomes["late", "confirmed"], "late_refunded": outcomes["late", "refunded"],
+        "on_time_refunded": outcomes["on time", "refunded"],
+        "received_cents": sum(received.values()), "refunded_cents": sum(refunded.values()), "kept_cents": kept,
+        "sold_cents": database["sold_cents"], "webhooks": webhooks, "webhook_errors": webhook_errors,
+        "problems": problems,
+    })
+    return sale
+
+
+def cents(amount):
+    """Integer cents as an amount: 99500 is 995.00."""
+    return f"{amount // 100:,}.{amount % 100:02d}"
 
 
 def run_behind_nginx(env, args, seeded, label):
@@ -518,6 +686,7 @@ def markdown(report):
     lines += flash_markdown(databases)
     lines += cpu_markdown(databases)
     lines += hold_markdown(databases, settings)
+    lines += paid_markdown(databases, settings)
     lines += ["", "## One seat, all clients at once", "",
               "| database | clients | statuses | live tickets for the seat |", "|---|---:|---|---:|"]
     for result in databases:
@@ -646,6 +815,40 @@ def hold_markdown(databases, settings):
     return lines
 
 
+def paid_markdown(databases, settings):
+    if not any(result.get("paid_sale") for result in databases):
+        return []
+    lines = [
+        "",
+        "## Paid sale (one show of 500 seats; PAYMENT_PROVIDER=stripe against localstripe, confirmed by its "
+        f"webhooks; a quarter of the payments made after the hold died, HOLD_SECONDS={settings['paid_hold_seconds']})",
+        "",
+        "Each buyer holds 1–4 seats, asks the API to pay, pays the PaymentIntent at localstripe and reads its booking "
+        "until the webhook has confirmed it or its payment is refunded; a late buyer pays only once its hold has "
+        "expired, while others may take its seats. reconcile_payments runs once after the sale; the money is "
+        "localstripe's: received by succeeded PaymentIntents, less its refunds.",
+        "",
+        "| database | sold out in s | confirmed bookings | bookings/s | payments | late: confirmed / refunded | "
+        "on time, refunded | received − refunded (Stripe) | confirmed tickets | webhooks | reconcile | "
+        "settled after s | requests/s | p50 ms | p99 ms | double sales | lost seats | 5xx |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in databases:
+        sale = result.get("paid_sale")
+        if not sale:
+            continue
+        webhooks = " ".join(f"{status}×{n}" for status, n in sale["webhooks"].items())
+        lines.append(
+            f"| {result['database']} | {fmt(sale['sell_out_s'], 2)} | {sale['bookings']} | "
+            f"{fmt(sale['bookings_per_s'], 1)} | {sale['payments']} | {sale['late_confirmed']} / "
+            f"{sale['late_refunded']} | {sale['on_time_refunded']} | "
+            f"{cents(sale['received_cents'])} − {cents(sale['refunded_cents'])} = {cents(sale['kept_cents'])} | "
+            f"{cents(sale['sold_cents'])} | {webhooks} | {sale['reconcile']['summary']} | {sale['settle_s']} | "
+            f"{fmt(sale['requests_per_s'])} | {fmt(sale['p50_ms'], 1)} | {fmt(sale['p99_ms'], 1)} | "
+            f"{sale['double_sales']} | {sale['lost_seats']} | {sale['server_errors'] + sale['webhook_errors']} |")
+    return lines
+
+
 def targets_markdown(databases, settings):
     """Issue #14's targets, one row each, one cell per database: met, missed by how much, or not run."""
     sell_out_targets = ", ".join(f"{seconds:g} s on {DATABASE_NAMES.get(name, name)}"
@@ -653,6 +856,8 @@ def targets_markdown(databases, settings):
     rows = {
         "flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors": flash_sale_cell,
         "hold then confirm: sold out, every abandoned seat sold again, 0 double, 0 lost, 0 5xx": hold_sale_cell,
+        "paid sale: sold out, 0 double, 0 lost, every late payment confirmed or refunded, Stripe's received − "
+        "refunded = the confirmed tickets' prices to the cent, 0 5xx": paid_sale_cell,
         f"flash sale sold out in at most {sell_out_targets} (median of runs)": sell_out_cell,
         "one seat: exactly one 201": hammer_cell,
         f"each read endpoint at least {percent(READ_SHARE_TARGET)} of the ceiling's req/s, cache hits":
@@ -692,6 +897,20 @@ def hold_sale_cell(result):
         return met(figure)
     return missed(f"{figure}, {sale['double_sales']} double, {sale['lost_seats']} lost, "
                   f"{sale['server_errors']} 5xx", "every abandoned seat sold again, 0 double, 0 lost, 0 5xx")
+
+
+def paid_sale_cell(result):
+    sale = result.get("paid_sale")
+    if not sale:
+        return NOT_RUN
+    figure = (f"{sale['late_confirmed']} late payments confirmed, {sale['late_refunded']} refunded; "
+              f"{cents(sale['kept_cents'])} kept for {cents(sale['sold_cents'])} of tickets")
+    if not sale["problems"]:
+        return met(figure)
+    return missed(f"{figure}; {sale['double_sales']} double, {sale['lost_seats']} lost, "
+                  f"{sale['server_errors'] + sale['webhook_errors']} 5xx; {len(sale['problems'])} problems, the "
+                  f"first: {sale['problems'][0]}",
+                  "sold out, 0 double, 0 lost, every late payment confirmed or refunded, equal to the cent, 0 5xx")
 
 
 def sell_out_cell(result):
@@ -811,7 +1030,7 @@ def main(argv=None):
     parser.add_argument("--read-driver", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds: SQLite, 20 seats, 20 clients")
     parser.add_argument("--scenarios", default=SCENARIOS,
-                        help="any of reads, flash, holds, nginx (the hammer always runs; nginx: PostgreSQL only)")
+                        help="any of reads, flash, holds, nginx, paid (the hammer always runs; nginx: PostgreSQL only)")
     parser.add_argument("--table", action="store_true",
                         help="with a partial --scenarios: print the Markdown of what ran instead of JSON")
     parser.add_argument("--cpu-requests", type=int, default=300, help="requests per batch of the CPU profile")
@@ -820,6 +1039,12 @@ def main(argv=None):
     parser.add_argument("--app-ports", default="8790,8791", help="nginx scenario: the two app servers' ports")
     parser.add_argument("--nginx-port", type=int, default=8792)
     parser.add_argument("--redis-port", type=int, default=8793)
+    parser.add_argument("--paid-port", type=int, default=8794, help="paid sale: the API taking payments")
+    parser.add_argument("--localstripe-port", type=int, default=8795)
+    parser.add_argument("--paid-hold-seconds", type=int, default=10,
+                        help="paid sale: the server's HOLD_SECONDS, which late buyers wait out before paying")
+    parser.add_argument("--settle-timeout", type=float, default=60.0,
+                        help="paid sale: seconds to wait, after reconcile_payments, for payments and refunds to settle")
     parser.add_argument("--command", default="make bench", help="the command named in the results")
     args = parser.parse_args(argv)
     args.seed_args = ["--flash-shows", str(2 * FLASH_SALES)]  # fresh shows for each topology's sales
@@ -828,6 +1053,7 @@ def main(argv=None):
         args.scenarios = SMOKE_SCENARIOS
         args.databases, args.clients, args.read_clients, args.duration, args.repeats = "sqlite", 20, 5, 1, 1
         args.workers, args.threads, args.read_driver, args.warmup, args.hold_seconds = 2, 2, "python", 0.2, 3
+        args.paid_hold_seconds, args.settle_timeout = 3, 20.0
         args.cpu_requests = 20
         args.seed_args = ["--movies", "3", "--shows", "6", "--tickets", "12", "--users", "20", "--flash-shows", "1",
                           "--rows", "4", "--seats-per-row", "5"]
@@ -860,7 +1086,7 @@ def main(argv=None):
         "settings": {"command": args.command, "workers": args.workers, "worker_class": args.worker_class,
                      "threads": args.threads, "clients": args.clients, "read_clients": args.read_clients,
                      "duration": args.duration, "repeats": args.repeats, "read_driver": args.read_driver,
-                     "hold_seconds": args.hold_seconds},
+                     "hold_seconds": args.hold_seconds, "paid_hold_seconds": args.paid_hold_seconds},
         "databases": results,
     }
     partial = args.scenarios not in (SCENARIOS, SMOKE_SCENARIOS)  # for trying things: no file written
@@ -876,8 +1102,8 @@ def main(argv=None):
             out.write_text(table + ("\n" + history.read_text() if history.exists() else ""))
             out.with_suffix(".json").write_text(json.dumps(report, indent=1))
     problems = [*(p for r in results for p in r["read_problems"]),
-                *(p for r in results for s in [*r["flash_sales"], r.get("hold_sale"), r["hammer"]] if s
-                  for p in s["problems"])]
+                *(p for r in results for s in [*r["flash_sales"], r.get("hold_sale"), r["hammer"], r.get("paid_sale")]
+                  if s for p in s["problems"])]
     if problems:
         print("Correctness checks failed:\n- " + "\n- ".join(problems), file=sys.stderr)
         return 1

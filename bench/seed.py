@@ -2,16 +2,19 @@
 
     python -m bench.seed create OUT.json [--movies 100 --shows 2000 --tickets 50000 --users 200 --flash-shows 3]
     python -m bench.seed verify SHOW_ID
+    python -m bench.seed payments SHOW_ID [--settle-timeout 60]
 
 `create` expects a freshly migrated, empty database (DATABASE_URL and the rest come from the environment,
 as for the server) and writes the ids the load generator needs, with a valid access token per user.
-`verify` prints, as JSON, what the database holds for one show's live tickets.
+`verify` prints, as JSON, what the database holds for one show's live tickets; `payments`, once the show's
+payments and refunds have settled (or the timeout passed), what it holds of its money and confirmed seats.
 """
 import argparse
 import json
 import os
 import random
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -28,6 +31,8 @@ from django.db.models import Count  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from bookings.models import Booking, Ticket  # noqa: E402
+from bookings.payments.models import Payment, Refund  # noqa: E402
+from core.money import minor_units  # noqa: E402
 from movies.models import Movie, Screen, Show  # noqa: E402
 
 SHOWS_PER_SCREEN = 100
@@ -35,6 +40,7 @@ SHOWS_PER_SCREEN = 100
 SLOT = timedelta(hours=4)
 GENRES = ["Drama", "Comedy", "Action", "Science Fiction", "Animation", "Thriller", "Romance", "Documentary"]
 LANGUAGES = ["English", "French", "Spanish", "Hindi", "Japanese", "Italian"]
+PAID_SHOW_PRICE = Decimal("9.95")  # with cents: the paid sale's money check is to the cent
 
 
 def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row=25, seed=1):
@@ -82,14 +88,16 @@ def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row
              for booking, (show, chunk) in zip(bookings, booking_seats, strict=True) for seat in chunk),
             batch_size=5000,
         )
-        # Fresh 500-seat shows for the flash sales, the hold-then-confirm sale, the in-process CPU profile and the
-        # one-seat hammer, each on a screen of its own.
+        # Fresh 500-seat shows for the flash sales, the hold-then-confirm sale, the in-process CPU profile, the
+        # paid sale and the one-seat hammer, each on a screen of its own.
         special_screens = Screen.objects.bulk_create(
-            Screen(name=f"Bench Flash {i:02d}", rows=rows, seats_per_row=seats_per_row) for i in range(flash_shows + 3)
+            Screen(name=f"Bench Flash {i:02d}", rows=rows, seats_per_row=seats_per_row) for i in range(flash_shows + 4)
         )
+        paid = flash_shows + 2
         special_shows = Show.objects.bulk_create(
-            Show(movie=catalogue[0], screen=screen, starts_at=first_start, price=Decimal("12.00"))
-            for screen in special_screens
+            Show(movie=catalogue[0], screen=screen, starts_at=first_start,
+                 price=PAID_SHOW_PRICE if i == paid else Decimal("12.00"))
+            for i, screen in enumerate(special_screens)
         )
     # The seat-map show: a catalogue show with its share of sold seats; the movie: one with upcoming shows.
     return {
@@ -100,6 +108,7 @@ def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row
         "flash_show_ids": [show.pk for show in special_shows[:flash_shows]],
         "hold_show_id": special_shows[flash_shows].pk,
         "cpu_show_id": special_shows[flash_shows + 1].pk,  # bench/cpu.py books it seat by seat
+        "paid_show_id": special_shows[paid].pk,
         "hammer_show_id": special_shows[-1].pk,
         "seats": rows * seats_per_row,
         "seats_per_row": seats_per_row,
@@ -128,6 +137,48 @@ def verify(show_id):
     }
 
 
+def payments(show_id, *, settle_timeout):
+    """One paid show's money and seats, once no payment of it is pending and no refund is pending or sent (or
+    `settle_timeout` seconds passed): every payment with its booking and refunds, and the seats and prices of the
+    CONFIRMED bookings' live tickets. Amounts are integer cents."""
+    of_show = Payment.objects.filter(booking__show_id=show_id)
+    refunds = Refund.objects.filter(payment__booking__show_id=show_id)
+    started = time.monotonic()
+    while True:
+        unsettled = {
+            "payments_pending": of_show.filter(status=Payment.Status.PENDING).count(),
+            "refunds_unsettled": refunds.filter(status__in=[Refund.Status.PENDING, Refund.Status.SENT]).count(),
+        }
+        if not any(unsettled.values()) or time.monotonic() - started > settle_timeout:
+            break
+        time.sleep(0.5)
+    sold = Ticket.objects.filter(show_id=show_id, is_active=True, booking__status=Booking.Status.CONFIRMED)
+    live = Ticket.objects.filter(show_id=show_id, is_active=True)
+    refunds_of = {}
+    for refund in refunds.order_by("pk"):
+        refunds_of.setdefault(refund.payment_id, []).append(
+            {"id": refund.pk, "amount_cents": refund.amount_cents, "status": refund.status,
+             "provider_id": refund.provider_id})
+    return {
+        "waited_s": round(time.monotonic() - started, 1),
+        **unsettled,
+        "confirmed_bookings": Booking.objects.filter(show_id=show_id, status=Booking.Status.CONFIRMED).count(),
+        # A confirmed booking with a ticket that is not live: a seat paid for and not held.
+        "confirmed_bookings_missing_seats": Booking.objects.filter(
+            show_id=show_id, status=Booking.Status.CONFIRMED, tickets__is_active=False).distinct().count(),
+        "sold_seats": sorted(sold.values_list("seat_number", flat=True)),
+        "sold_cents": sum(minor_units(price) for price in sold.values_list("price", flat=True)),
+        "seats_held_twice": list(live.values("seat_number").annotate(n=Count("id")).filter(n__gt=1)
+                                 .values_list("seat_number", "n")),
+        "payments": [
+            {"id": payment.pk, "provider_id": payment.provider_id, "status": payment.status,
+             "amount_cents": payment.amount_cents, "booking": payment.booking_id,
+             "booking_status": payment.booking.status, "refunds": refunds_of.get(payment.pk, [])}
+            for payment in of_show.select_related("booking").order_by("pk")
+        ],
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +193,9 @@ def main(argv=None):
     make.add_argument("--seats-per-row", type=int, default=25)
     check = commands.add_parser("verify")
     check.add_argument("show_id", type=int)
+    money = commands.add_parser("payments")
+    money.add_argument("show_id", type=int)
+    money.add_argument("--settle-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
     if args.command == "create":
         data = create(movies=args.movies, shows=args.shows, tickets=args.tickets, users=args.users,
@@ -149,6 +203,8 @@ def main(argv=None):
         with open(args.out, "w") as out:
             json.dump(data, out)
         print(json.dumps(data["counts"]))
+    elif args.command == "payments":
+        json.dump(payments(args.show_id, settle_timeout=args.settle_timeout), sys.stdout)
     else:
         json.dump(verify(args.show_id), sys.stdout)
 

@@ -1,8 +1,10 @@
-"""deploy/'s several-machine topology on one machine's loopback: Redis, app servers from the systemd unit, nginx.
+"""deploy/'s several-machine topology on one machine's loopback: Redis, app servers and the task worker from the
+systemd units, nginx.
 
-Shared by the deployment tests (deploy/tests) and the "two app servers behind nginx" benchmark. The files of
-deploy/ are used as they are, with the edits README's "Deploy on several machines" asks of a reader: the app
-servers' addresses and nginx's listen address in the nginx site, the install folder in the systemd unit.
+Shared by the deployment tests (deploy/tests), the "two app servers behind nginx" benchmark and the paid sale (its
+task worker). The files of deploy/ are used as they are, with the edits README's "Deploy on several machines" asks
+of a reader: the app servers' addresses and nginx's listen address in the nginx site, the install folder in the
+systemd units.
 """
 import http.client
 import os
@@ -86,22 +88,31 @@ def start_redis(folder, port):
     return process
 
 
-def app_server_command():
-    """WorkingDirectory and ExecStart of deploy/systemd/movie-booking.service, moved to this checkout."""
+def unit_command(unit):
+    """WorkingDirectory and ExecStart of one of deploy/systemd's units, moved to this checkout."""
     settings = {}
-    for line in (DEPLOY / "systemd" / "movie-booking.service").read_text().splitlines():
+    for line in (DEPLOY / "systemd" / unit).read_text().splitlines():
         key, _, value = line.partition("=")
         if key in ("WorkingDirectory", "ExecStart"):
             settings[key] = value.replace(INSTALL_DIR, str(ROOT))
     return Path(settings["WorkingDirectory"]), shlex.split(settings["ExecStart"])
 
 
-def launch_app_server(env, log):
-    """One app server as systemd starts it (env: the .env of that machine, GUNICORN_BIND included)."""
-    workdir, command = app_server_command()
+def launch_unit(unit, env, log):
+    workdir, command = unit_command(unit)
     with Path(log).open("ab") as output:
         return subprocess.Popen(command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+
+
+def launch_app_server(env, log):
+    """One app server as systemd starts it (env: the .env of that machine, GUNICORN_BIND included)."""
+    return launch_unit("movie-booking.service", env, log)
+
+
+def launch_worker(env, log):
+    """The task worker as systemd starts it: it sends the mails and the refunds the app servers queue."""
+    return launch_unit("movie-booking-worker.service", env, log)
 
 
 def wait_app_server_ready(process, port, log):

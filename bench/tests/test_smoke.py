@@ -1,4 +1,4 @@
-"""The bench harness still works: tiny flash and hold sales, hammer and reads against real gunicorn, in seconds."""
+"""The bench harness still works, in seconds: tiny flash, hold and paid sales, hammer and reads, real gunicorn."""
 import random
 import shutil
 import socket
@@ -29,9 +29,11 @@ def free_ports(count):
 
 def test_bench_smoke_run_sells_a_tiny_show_out_cleanly():
     pytest.importorskip("aiohttp", reason="bench requirements not installed (make bench-smoke installs them)")
-    port = free_ports(3)  # the ceiling, the API, a throwaway Redis for the throttle's cost
+    # The ceiling, the API, a throwaway Redis for the throttle's cost, the paid sale's API and its localstripe.
+    port = free_ports(5)
     done = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--port", str(port),
-                           "--redis-port", str(port + 2)], cwd=ROOT, capture_output=True, text=True, timeout=180)
+                           "--redis-port", str(port + 2), "--paid-port", str(port + 3),
+                           "--localstripe-port", str(port + 4)], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| sqlite | 1 |" in done.stdout  # the flash-sale row
     assert "201×1 409×19" in done.stdout  # the hammer: exactly one sale
@@ -47,6 +49,8 @@ def test_bench_smoke_run_sells_a_tiny_show_out_cleanly():
     assert "| flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors | met" in done.stdout
     assert ("| hold then confirm: sold out, every abandoned seat sold again, 0 double, 0 lost, 0 5xx | met"
             in done.stdout)
+    assert ("| paid sale: sold out, 0 double, 0 lost, every late payment confirmed or refunded, Stripe's received − "
+            "refunded = the confirmed tickets' prices to the cent, 0 5xx | met" in done.stdout)
     for target in ("of the ceiling's req/s, cache hits |", "of the ceiling's req/s, cache misses |",
                    "| seat map p99 (cache hits) at most 2× the ceiling's p99", "| flash sale sold out in at most"):
         assert target in done.stdout
