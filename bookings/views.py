@@ -79,9 +79,11 @@ class TakeSeatsView(CreatedLocationMixin, APIView):
         key = idempotency.key_from(request)
         if key is None:
             return self.take(request, pk)
+        # Parsed before the key is claimed: a body that cannot be read (415, 400) is refused, never recorded.
+        body = request.data
         return idempotency.answer_once(
             user=request.user, key=key, respond=lambda: self.answer(request, pk),
-            request_fingerprint=idempotency.fingerprint(self.operation, pk, request.body),
+            request_fingerprint=idempotency.fingerprint(self.operation, pk, body),
         )
 
     def answer(self, request, pk):
