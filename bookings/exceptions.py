@@ -72,3 +72,17 @@ class AlreadyCheckedIn(DomainError):
     status_code = 409
     code = "already_checked_in"
     message = "This ticket has already been checked in."
+
+
+class CheckInNotOpen(DomainError):
+    """`opens_at` (extra field) says when the door opens for this ticket's show."""
+
+    status_code = 409
+    code = "not_open"
+    message = "The door does not open for this show yet."
+
+
+class ShowEnded(DomainError):
+    status_code = 409
+    code = "show_ended"
+    message = "This ticket's show has ended: it no longer opens the door."

@@ -331,8 +331,10 @@ class CheckInView(APIView):
                    403: error_response("Only door staff (permission `bookings.check_in_ticket`) check tickets in"),
                    404: error_response("No ticket has this code (`code: not_found`)"),
                    409: error_response("Already checked in (`code: already_checked_in`, with `checked_in_at`), a "
-                                       "cancelled booking's ticket (`code: ticket_cancelled`), or another show's "
-                                       "ticket (`code: wrong_show`)")},
+                                       "cancelled booking's ticket (`code: ticket_cancelled`), another show's "
+                                       "ticket (`code: wrong_show`), a show whose door is not open yet (`code: "
+                                       "not_open`, with `opens_at`: CHECK_IN_OPENS_MINUTES before it starts), or "
+                                       "one that has ended (`code: show_ended`)")},
     )
     def post(self, request):
         scan = CheckInRequestSerializer(data=request.data)

@@ -204,6 +204,11 @@ HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
 if HOLD_SECONDS < 1:
     raise ImproperlyConfigured(f"HOLD_SECONDS must be at least 1, not {HOLD_SECONDS}.")
 
+# Minutes before a show starts that its tickets open the door (check-in); the door closes when the show ends.
+CHECK_IN_OPENS_MINUTES = env_int("CHECK_IN_OPENS_MINUTES", 120)
+if CHECK_IN_OPENS_MINUTES < 0:
+    raise ImproperlyConfigured(f"CHECK_IN_OPENS_MINUTES must not be negative, not {CHECK_IN_OPENS_MINUTES}.")
+
 # --- Money: the currency, and how seats are paid for (API.md, "Payments and refunds") -------------------------
 # One currency with two decimals (cents): every price is in it, and Stripe is sent amounts in its cents.
 CURRENCY = env_str("CURRENCY", "EUR").upper()

@@ -138,7 +138,7 @@ def test_deeply_nested_json_with_a_key_is_the_same_400_as_without(user_client, s
     assert not Booking.objects.exists()
 
 
-@pytest.mark.parametrize("content_type, body, status", [
+@pytest.mark.parametrize(("content_type", "body", "status"), [
     ("text/plain", "seat_numbers=1", 415),
     ("application/json", '{"seat_numbers": [1', 400),
 ])
