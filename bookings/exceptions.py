@@ -31,6 +31,13 @@ class HoldLimitReached(DomainError):
     message = "You may hold at most 10 seats of one show at once; confirm or cancel a hold first."
 
 
+class BuyerLimitReached(DomainError):
+    """`limit` (extra field) is MAX_SEATS_PER_BUYER."""
+
+    code = "buyer_limit"
+    message = "You have as many seats of this show as one buyer may have; nothing was booked."
+
+
 class HoldExpired(DomainError):
     status_code = 409
     code = "hold_expired"

@@ -110,8 +110,11 @@ class BookShowView(TakeSeatsView):
         operation_description="Book one or several seats of a show, all or nothing. The booking is CONFIRMED.",
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
-        responses={201: BookingSerializer, 400: error_response("Invalid seats, or the show has started "
-                                                               "(`code: show_started`)", VALIDATION_ERROR_SCHEMA),
+        responses={201: BookingSerializer, 400: error_response("Invalid seats, the show has started "
+                                                               "(`code: show_started`), or the buyer's live seats "
+                                                               "of this show would pass MAX_SEATS_PER_BUYER "
+                                                               "(`code: buyer_limit`, with `limit`)",
+                                                               VALIDATION_ERROR_SCHEMA),
                    402: error_response("PAYMENT_PROVIDER=stripe: priced seats are held, paid, then confirmed "
                                        "(`code: payment_required`); staff sell at the box office"),
                    409: SEAT_UNAVAILABLE},
@@ -136,8 +139,10 @@ class HoldShowView(TakeSeatsView):
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer,
-                   400: error_response("Invalid seats, the show has started (`code: show_started`), or more than "
-                                       "10 seats held in this show (`code: hold_limit`)", VALIDATION_ERROR_SCHEMA),
+                   400: error_response("Invalid seats, the show has started (`code: show_started`), more than "
+                                       "10 seats held in this show (`code: hold_limit`), or more live seats of it, "
+                                       "held and confirmed, than MAX_SEATS_PER_BUYER (`code: buyer_limit`, with "
+                                       "`limit`)", VALIDATION_ERROR_SCHEMA),
                    409: SEAT_UNAVAILABLE},
     )
     def post(self, request, pk):

@@ -204,6 +204,12 @@ HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
 if HOLD_SECONDS < 1:
     raise ImproperlyConfigured(f"HOLD_SECONDS must be at least 1, not {HOLD_SECONDS}.")
 
+# The most seats one buyer has live in one show, holds and confirmed bookings together (staff at the box office
+# are exempt): one account cannot take a show off sale.
+MAX_SEATS_PER_BUYER = env_int("MAX_SEATS_PER_BUYER", 20)
+if MAX_SEATS_PER_BUYER < 1:
+    raise ImproperlyConfigured(f"MAX_SEATS_PER_BUYER must be at least 1, not {MAX_SEATS_PER_BUYER}.")
+
 # Minutes before a show starts that its tickets open the door (check-in); the door closes when the show ends.
 CHECK_IN_OPENS_MINUTES = env_int("CHECK_IN_OPENS_MINUTES", 120)
 if CHECK_IN_OPENS_MINUTES < 0:
