@@ -133,7 +133,7 @@ def cancel_booking(*, booking):
     twice; a hold whose payment is still pending has that payment cancelled at the provider after commit.
     Raises ShowStarted once the show has started, CancellationClosed within CANCEL_UNTIL_MINUTES of it (for a
     confirmed booking), CheckedIn once one of its tickets has been scanned at the door. The buyer's
-    cancellation mail is queued for after commit.
+    cancellation mail (for a confirmed booking, not a hold) is queued for after commit.
     """
     def cancel(show, now):
         current = Booking.objects.get(pk=booking.pk)
@@ -157,7 +157,8 @@ def cancel_booking(*, booking):
         _refund(current, minor_units(current.total_price - fee), Refund.Reason.CANCELLATION)
         for pending in current.payments.filter(status=Payment.Status.PENDING, provider_id__isnull=False):
             tasks.queue_payment_cancel(pending.pk)
-        tasks.queue_cancellation_mail(current.pk)
+        if status == Booking.Status.CONFIRMED:  # a hold was never a purchase: its end is not news to mail
+            tasks.queue_cancellation_mail(current.pk)
         return current
 
     return _with_show_locked(booking.show_id, cancel)

@@ -199,6 +199,12 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Movie Booking <tickets@localhost>")
 
+# Booking mails (confirmations, cancellations, refunds) one address gets in an hour at most; the rest are logged
+# and dropped, the tickets staying in the API: nobody can use us to flood a stranger's inbox.
+MAIL_PER_ADDRESS_PER_HOUR = env_int("MAIL_PER_ADDRESS_PER_HOUR", 20)
+if MAIL_PER_ADDRESS_PER_HOUR < 1:
+    raise ImproperlyConfigured(f"MAIL_PER_ADDRESS_PER_HOUR must be at least 1, not {MAIL_PER_ADDRESS_PER_HOUR}.")
+
 # Seconds a hold keeps its seats for the buyer before they are free again (clients count down to `expires_at`).
 HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
 if HOLD_SECONDS < 1:
