@@ -28,7 +28,7 @@ from core.renderers import JSONRenderer
 from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.serializers import money
 from core.throttling import BookingRateThrottle
-from core.views import CreatedLocationMixin, JSONErrorsMixin
+from core.views import CreatedLocationMixin, JSONErrorsMixin, PrivateAnswerMixin
 from movies.models import Show
 
 BOOK_BODY = openapi.Schema(
@@ -67,7 +67,7 @@ SEAT_UNAVAILABLE = openapi.Response(
 )
 
 
-class TakeSeatsView(CreatedLocationMixin, APIView):
+class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
     """Book or hold seats of a show: the same body, checks and answers. Subclasses name the `operation`
     (for Idempotency-Key fingerprints) and its service, `take_seats`."""
 
@@ -152,7 +152,7 @@ class HoldShowView(TakeSeatsView):
         return services.hold_seats(**seats)
 
 
-class MyBookingsView(generics.ListAPIView):
+class MyBookingsView(PrivateAnswerMixin, generics.ListAPIView):
     """Your bookings, newest first."""
 
     permission_classes = [IsAuthenticated]
@@ -170,7 +170,7 @@ class MyBookingsView(generics.ListAPIView):
         return selectors.user_bookings(user=self.request.user, **query.validated_data)
 
 
-class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One booking: its owner (or staff) reads it; only its owner confirms or cancels it."""
 
     permission_classes = [IsAuthenticated]
@@ -304,7 +304,7 @@ class SVGRenderer(renderers.BaseRenderer):
         return data
 
 
-class TicketQRCodeView(JSONErrorsMixin, APIView):
+class TicketQRCodeView(PrivateAnswerMixin, JSONErrorsMixin, APIView):
     """The QR code of one ticket of your confirmed booking, as an SVG image."""
 
     permission_classes = [IsAuthenticated]
@@ -319,12 +319,10 @@ class TicketQRCodeView(JSONErrorsMixin, APIView):
     )
     def get(self, request, pk, number):
         ticket = selectors.confirmed_ticket(user=request.user, booking_id=pk, seat_number=number)
-        response = HttpResponse(tickets.qr_svg(ticket.code), content_type="image/svg+xml")
-        response["Cache-Control"] = "private, no-store"  # the code opens the door
-        return response
+        return HttpResponse(tickets.qr_svg(ticket.code), content_type="image/svg+xml")
 
 
-class CheckInView(APIView):
+class CheckInView(PrivateAnswerMixin, APIView):
     """Door staff scan a ticket: it opens the door exactly once."""
 
     permission_classes = [IsAuthenticated, CanCheckInTickets]
