@@ -31,6 +31,13 @@ class HoldLimitReached(DomainError):
     message = "You may hold at most 10 seats of one show at once; confirm or cancel a hold first."
 
 
+class BuyerLimitReached(DomainError):
+    """`limit` (extra field) is MAX_SEATS_PER_BUYER."""
+
+    code = "buyer_limit"
+    message = "You have as many seats of this show as one buyer may have; nothing was booked."
+
+
 class HoldExpired(DomainError):
     status_code = 409
     code = "hold_expired"
@@ -72,3 +79,17 @@ class AlreadyCheckedIn(DomainError):
     status_code = 409
     code = "already_checked_in"
     message = "This ticket has already been checked in."
+
+
+class CheckInNotOpen(DomainError):
+    """`opens_at` (extra field) says when the door opens for this ticket's show."""
+
+    status_code = 409
+    code = "not_open"
+    message = "The door does not open for this show yet."
+
+
+class ShowEnded(DomainError):
+    status_code = 409
+    code = "show_ended"
+    message = "This ticket's show has ended: it no longer opens the door."

@@ -4,6 +4,8 @@ The key's row is inserted before the booking and filled with the answer in the s
 a booking and its recorded answer commit together or not at all. A concurrent retry with the same key
 blocks on that row (PostgreSQL's unique index; SQLite's write lock) until the first attempt finishes,
 then replays its answer. Answers that are 429 or 5xx are not recorded: the key stays free for a real retry.
+Nor is a request whose body could not be read (415, a parse error): it is refused before the key is claimed, so
+the corrected request is answered afresh.
 """
 import hashlib
 import json
@@ -45,13 +47,10 @@ def key_from(request):
     return key
 
 
-def fingerprint(operation, show_id, raw_body):
-    """Identifies a request: what it does (book, hold), the show, and the body compared as JSON values
+def fingerprint(operation, show_id, data):
+    """Identifies a request: what it does (book, hold), the show, and its parsed body compared as JSON values
     (key order, spacing ignored)."""
-    try:
-        body = json.dumps(json.loads(raw_body), sort_keys=True, separators=(",", ":"))
-    except ValueError:
-        body = raw_body.hex()
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{operation}\n{show_id}\n{body}".encode()).hexdigest()
 
 

@@ -30,7 +30,7 @@ def confirmation_message(booking):
         f"Total: {booking.total_price} {settings.CURRENCY}",
         *([f"Paid: {paid.amount} {paid.currency} ({paid.get_provider_display()})"] if (paid := _paid(booking)) else []),
     ]
-    message = EmailMessage(f"Your tickets: {show.movie.title}, {_when(show)}", "\n".join(lines) + "\n",
+    message = EmailMessage(_subject(f"Your tickets: {show.movie.title}, {_when(show)}"), "\n".join(lines) + "\n",
                            settings.DEFAULT_FROM_EMAIL, [booking.user.email])
     for ticket in booking.tickets.all():
         message.attach(f"ticket-{seat_label(ticket.seat_number, seats_per_row)}.png", tickets.qr_png(ticket.code),
@@ -46,8 +46,8 @@ def cancellation_message(booking):
     refunded = sum(refund.amount for refund in _refunds(booking, Refund.Reason.CANCELLATION))
     if refunded:
         body += f"\nWe are refunding {refunded} {settings.CURRENCY} to the card you paid with.\n"
-    return EmailMessage(f"Booking cancelled: {show.movie.title}, {_when(show)}", body, settings.DEFAULT_FROM_EMAIL,
-                        [booking.user.email])
+    return EmailMessage(_subject(f"Booking cancelled: {show.movie.title}, {_when(show)}"), body,
+                        settings.DEFAULT_FROM_EMAIL, [booking.user.email])
 
 
 def refund_message(booking):
@@ -57,7 +57,7 @@ def refund_message(booking):
     body = (f"Hello {booking.user.username},\n\nwe are refunding {refund.amount} {settings.CURRENCY} of your "
             f"booking {booking.pk} for {_show_and_seats(booking)} to the card you paid with. Your booking stays "
             f"as it is.\n")
-    return EmailMessage(f"Refund: {show.movie.title}, {_when(show)}", body, settings.DEFAULT_FROM_EMAIL,
+    return EmailMessage(_subject(f"Refund: {show.movie.title}, {_when(show)}"), body, settings.DEFAULT_FROM_EMAIL,
                         [booking.user.email])
 
 
@@ -68,8 +68,14 @@ def late_payment_message(booking):
     body = (f"Hello {booking.user.username},\n\nyour payment for booking {booking.pk} ({_show_and_seats(booking)}) "
             f"arrived after your hold had ended, and its seats are no longer free. You have no tickets for it: "
             f"we are refunding the whole {refunded} {settings.CURRENCY} to the card you paid with.\n")
-    return EmailMessage(f"Paid too late, refunded: {show.movie.title}, {_when(show)}", body,
+    return EmailMessage(_subject(f"Paid too late, refunded: {show.movie.title}, {_when(show)}"), body,
                         settings.DEFAULT_FROM_EMAIL, [booking.user.email])
+
+
+def _subject(text):
+    """One line: a title saved with a line break before titles refused them would make Django refuse the
+    header, and every mail of that movie fail for good."""
+    return " ".join(text.split())
 
 
 def _show_and_seats(booking):

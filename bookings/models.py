@@ -123,5 +123,24 @@ class IdempotencyKey(models.Model):
         return f"Idempotency key {self.key!r} of {self.user}"
 
 
+class SentMail(models.Model):
+    """A booking mail sent (or being sent) to an address: what MAIL_PER_ADDRESS_PER_HOUR is counted on.
+
+    Written before the mail goes out and removed when the mail server refuses it, so a mail retried later is
+    counted once; rows older than an hour are pruned as new ones are written.
+    """
+
+    address = models.EmailField(max_length=254)
+    kind = models.CharField(max_length=100)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "sent_at"])]
+
+    def __str__(self):
+        return f"{self.kind} to {self.address}"
+
+
 # Payments live in their own module of this app (bookings.payments); importing them here registers them.
 from bookings.payments.models import Payment, ProviderEvent, Refund  # noqa: E402, F401

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from bookings.models import Booking, Payment, Refund
 from bookings.services import MAX_SEATS_PER_BOOKING
 from core.money import from_minor_units
-from core.serializers import MAX_ID, UTCDateTimeField, money, utc_timestamp
+from core.serializers import MAX_ID, BoundedListField, UTCDateTimeField, money, utc_timestamp
 from movies.seating import PRICED_CATEGORIES, seat_label, seat_number_from_label
 from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer
 
@@ -50,7 +50,7 @@ class BookingRequestSerializer(serializers.Serializer):
     """Exactly one of `seat_number` or `seat_numbers`. Needs `screen` in its context."""
 
     seat_number = SeatField(required=False, help_text="One seat: 5, \"5\" or \"A5\"")
-    seat_numbers = serializers.ListField(
+    seat_numbers = BoundedListField(
         child=SeatField(), required=False, allow_empty=False, max_length=MAX_SEATS_PER_BOOKING,
         help_text=f"1 to {MAX_SEATS_PER_BOOKING} distinct seats, numbers or labels",
     )

@@ -15,11 +15,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from bookings import tasks, tickets
 from bookings.exceptions import (
     BookingCancelled,
+    BuyerLimitReached,
     CheckedIn,
     HoldExpired,
     HoldLimitReached,
@@ -52,8 +54,9 @@ def book_seats(*, user, show, seat_numbers):
     `show` is the Show as the caller read it (with its screen, to spare a query); it is read again under the
     show's lock, which decides. Returns the CONFIRMED Booking with its show, movie, screen and tickets loaded.
     Raises InvalidSeats (a seat that does not exist, none, duplicates or more than MAX_SEATS_PER_BOOKING),
-    ShowNotFound, ShowStarted, SeatUnavailable (naming the taken seats; nothing is booked), or
-    ServiceUnavailable when the database stays busy.
+    ShowNotFound, ShowStarted, SeatUnavailable (naming the taken seats; nothing is booked), BuyerLimitReached
+    (the user's live seats of this show, held and confirmed, would pass MAX_SEATS_PER_BUYER; staff selling at
+    the box office are exempt), or ServiceUnavailable when the database stays busy.
     """
     return _take_seats(user=user, show=show, seat_numbers=seat_numbers, hold=False)
 
@@ -130,7 +133,7 @@ def cancel_booking(*, booking):
     twice; a hold whose payment is still pending has that payment cancelled at the provider after commit.
     Raises ShowStarted once the show has started, CancellationClosed within CANCEL_UNTIL_MINUTES of it (for a
     confirmed booking), CheckedIn once one of its tickets has been scanned at the door. The buyer's
-    cancellation mail is queued for after commit.
+    cancellation mail (for a confirmed booking, not a hold) is queued for after commit.
     """
     def cancel(show, now):
         current = Booking.objects.get(pk=booking.pk)
@@ -154,7 +157,8 @@ def cancel_booking(*, booking):
         _refund(current, minor_units(current.total_price - fee), Refund.Reason.CANCELLATION)
         for pending in current.payments.filter(status=Payment.Status.PENDING, provider_id__isnull=False):
             tasks.queue_payment_cancel(pending.pk)
-        tasks.queue_cancellation_mail(current.pk)
+        if status == Booking.Status.CONFIRMED:  # a hold was never a purchase: its end is not news to mail
+            tasks.queue_cancellation_mail(current.pk)
         return current
 
     return _with_show_locked(booking.show_id, cancel)
@@ -213,7 +217,7 @@ def settle_payment(*, payment, event=None):
     def settle(show, now):
         if event is not None:
             ProviderEvent.record(*event)
-        current = Payment.objects.select_related("booking").get(pk=payment.pk)
+        current = Payment.objects.select_related("booking__user").get(pk=payment.pk)
         booking = current.booking
         if current.status == Payment.Status.PAID:
             return booking
@@ -239,11 +243,16 @@ def settle_payment(*, payment, event=None):
 
 def _take_back_seats(booking, show, now):
     """Under the show's lock: confirm a dead hold (expired or cancelled) whose seats are all still free, taking
-    them again; whether it did."""
+    them again, unless the buyer's other live seats of the show leave no room for them (MAX_SEATS_PER_BUYER);
+    whether it did."""
     _release_expired_holds(show, now)
     seats = list(booking.tickets.values_list("seat_number", flat=True))
     # Released above, a dead hold has no live ticket left: what is still live on these seats is someone else's.
     if Ticket.objects.filter(show=show, seat_number__in=seats, is_active=True).exclude(booking=booking).exists():
+        return False
+    buyer = booking.user
+    if not buyer.is_staff and (_live_seats_of(buyer, show, now, excluding=booking)["live"] + len(seats)
+                               > settings.MAX_SEATS_PER_BUYER):
         return False
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED, cancelled_at=None)
     sold = list(booking.tickets.only("pk"))
@@ -293,8 +302,7 @@ def _take_seats(*, user, show, seat_numbers, hold):
         taken = sorted(blocked.union(_taken_releasing_dead_holds(show, seat_numbers, now)))
         if taken:
             raise SeatUnavailable(seats=_labels(show, taken))
-        if hold and _seats_held_by(user, show, now) + len(seat_numbers) > MAX_HELD_SEATS_PER_SHOW:
-            raise HoldLimitReached()
+        _check_buyer_limits(user, show, now, len(seat_numbers), hold=hold)
         held_until = now + timedelta(seconds=settings.HOLD_SECONDS) if hold else None
         prices = show.prices
         total_price = sum(prices[categories[seat]] for seat in seat_numbers)
@@ -376,8 +384,29 @@ def _release_expired_holds(show, now):
     return released
 
 
-def _seats_held_by(user, show, now):
-    return Ticket.objects.filter(show=show, booking__user=user, is_active=True, held_until__gt=now).count()
+def _check_buyer_limits(user, show, now, wanted, *, hold):
+    """Under the show's lock: refuse `wanted` more seats when the user's live holds would pass
+    MAX_HELD_SEATS_PER_SHOW (for a hold), or their live seats, held and confirmed, MAX_SEATS_PER_BUYER (so that
+    nobody takes a show off sale: hold, confirm, hold again stays bounded). Staff at the box office are exempt
+    from the second."""
+    exempt = user.is_staff
+    if exempt and not hold:
+        return
+    counts = _live_seats_of(user, show, now)
+    if hold and counts["held"] + wanted > MAX_HELD_SEATS_PER_SHOW:
+        raise HoldLimitReached()
+    if not exempt and counts["live"] + wanted > settings.MAX_SEATS_PER_BUYER:
+        raise BuyerLimitReached(limit=settings.MAX_SEATS_PER_BUYER)
+
+
+def _live_seats_of(user, show, now, *, excluding=None):
+    """{"held", "live"}: the user's seats of the show held by a live hold, and those plus the confirmed ones."""
+    theirs = Ticket.objects.filter(show=show, booking__user=user, is_active=True)
+    if excluding is not None:
+        theirs = theirs.exclude(booking=excluding)
+    live_hold = Q(held_until__gt=now)
+    return theirs.aggregate(held=Count("pk", filter=live_hold),
+                            live=Count("pk", filter=live_hold | Q(held_until__isnull=True)))
 
 
 def _taken_before_locking(show, seat_numbers):

@@ -8,18 +8,24 @@ booking takes the database's write lock once, not twice. Any other backend (the 
 as it is queued) is called once the transaction has committed. A mail that meets a server that is down is
 queued again with a growing delay instead of being lost; so is a refund that meets a provider that does not
 answer (where no worker can defer it, `manage.py reconcile_payments` sends it again).
+
+No address gets more than MAIL_PER_ADDRESS_PER_HOUR booking mails: anyone can sign up with a stranger's address
+and book and cancel in a loop. The rest are logged and dropped; the tickets stay in the API.
 """
 import logging
 import smtplib
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db import DatabaseBackend
 
 from bookings import mail, selectors
+from bookings.models import SentMail
 from bookings.payments import refunds
 from bookings.payments.exceptions import PaymentProviderUnavailable
 
@@ -27,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 MAX_RETRY_DELAY = timedelta(hours=1)
+MAIL_WINDOW = timedelta(hours=1)
 
 
 def queue_confirmation_mail(booking_id):
@@ -114,9 +121,15 @@ def retry_delay(attempt):
 
 def _send(this_task, compose, booking_id, attempt):
     booking = selectors.bookings_with_details().select_related("user").get(pk=booking_id)
+    sent = _count_mail(booking, this_task.name)
+    if sent is None:
+        logger.warning("Dropped %s for booking %s: %s has had %d booking mails in the last hour", this_task.name,
+                       booking_id, booking.user.email, settings.MAIL_PER_ADDRESS_PER_HOUR)
+        return
     try:
         compose(booking).send()
     except (smtplib.SMTPException, OSError) as error:
+        sent.delete()  # not sent: the retry counts it
         if attempt >= MAX_ATTEMPTS or not this_task.get_backend().supports_defer:
             logger.error("Gave up on %s for booking %s after %d attempt(s): %s", this_task.name, booking_id, attempt,
                          error)
@@ -124,3 +137,23 @@ def _send(this_task, compose, booking_id, attempt):
         logger.warning("Mail server refused %s for booking %s (attempt %d): %s; retrying later", this_task.name,
                        booking_id, attempt, error)
         this_task.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(booking_id, attempt + 1)
+    except Exception:
+        # Not the mail server: retrying would fail the same way. Say so loudly; the task is recorded as failed.
+        sent.delete()
+        logger.exception("Could not compose or send %s for booking %s", this_task.name, booking_id)
+        raise
+
+
+def _count_mail(booking, kind):
+    """The SentMail row counting this mail to the booking's address, or None when the address has had
+    MAIL_PER_ADDRESS_PER_HOUR booking mails in the last hour. The buyer's row is locked while counting, so two
+    workers cannot both take the last place."""
+    address = booking.user.email.lower()
+    now = timezone.now()
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().only("pk").get(pk=booking.user_id)
+        recent = SentMail.objects.filter(address=address)
+        recent.filter(sent_at__lte=now - MAIL_WINDOW).delete()
+        if recent.count() >= settings.MAIL_PER_ADDRESS_PER_HOUR:
+            return None
+        return SentMail.objects.create(address=address, kind=kind, booking=booking, sent_at=now)

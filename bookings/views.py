@@ -28,7 +28,7 @@ from core.renderers import JSONRenderer
 from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.serializers import money
 from core.throttling import BookingRateThrottle
-from core.views import CreatedLocationMixin, JSONErrorsMixin
+from core.views import CreatedLocationMixin, JSONErrorsMixin, PrivateAnswerMixin
 from movies.models import Show
 
 BOOK_BODY = openapi.Schema(
@@ -67,7 +67,7 @@ SEAT_UNAVAILABLE = openapi.Response(
 )
 
 
-class TakeSeatsView(CreatedLocationMixin, APIView):
+class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
     """Book or hold seats of a show: the same body, checks and answers. Subclasses name the `operation`
     (for Idempotency-Key fingerprints) and its service, `take_seats`."""
 
@@ -79,9 +79,11 @@ class TakeSeatsView(CreatedLocationMixin, APIView):
         key = idempotency.key_from(request)
         if key is None:
             return self.take(request, pk)
+        # Parsed before the key is claimed: a body that cannot be read (415, 400) is refused, never recorded.
+        body = request.data
         return idempotency.answer_once(
             user=request.user, key=key, respond=lambda: self.answer(request, pk),
-            request_fingerprint=idempotency.fingerprint(self.operation, pk, request.body),
+            request_fingerprint=idempotency.fingerprint(self.operation, pk, body),
         )
 
     def answer(self, request, pk):
@@ -108,8 +110,11 @@ class BookShowView(TakeSeatsView):
         operation_description="Book one or several seats of a show, all or nothing. The booking is CONFIRMED.",
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
-        responses={201: BookingSerializer, 400: error_response("Invalid seats, or the show has started "
-                                                               "(`code: show_started`)", VALIDATION_ERROR_SCHEMA),
+        responses={201: BookingSerializer, 400: error_response("Invalid seats, the show has started "
+                                                               "(`code: show_started`), or the buyer's live seats "
+                                                               "of this show would pass MAX_SEATS_PER_BUYER "
+                                                               "(`code: buyer_limit`, with `limit`)",
+                                                               VALIDATION_ERROR_SCHEMA),
                    402: error_response("PAYMENT_PROVIDER=stripe: priced seats are held, paid, then confirmed "
                                        "(`code: payment_required`); staff sell at the box office"),
                    409: SEAT_UNAVAILABLE},
@@ -134,8 +139,10 @@ class HoldShowView(TakeSeatsView):
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer,
-                   400: error_response("Invalid seats, the show has started (`code: show_started`), or more than "
-                                       "10 seats held in this show (`code: hold_limit`)", VALIDATION_ERROR_SCHEMA),
+                   400: error_response("Invalid seats, the show has started (`code: show_started`), more than "
+                                       "10 seats held in this show (`code: hold_limit`), or more live seats of it, "
+                                       "held and confirmed, than MAX_SEATS_PER_BUYER (`code: buyer_limit`, with "
+                                       "`limit`)", VALIDATION_ERROR_SCHEMA),
                    409: SEAT_UNAVAILABLE},
     )
     def post(self, request, pk):
@@ -145,7 +152,7 @@ class HoldShowView(TakeSeatsView):
         return services.hold_seats(**seats)
 
 
-class MyBookingsView(generics.ListAPIView):
+class MyBookingsView(PrivateAnswerMixin, generics.ListAPIView):
     """Your bookings, newest first."""
 
     permission_classes = [IsAuthenticated]
@@ -163,7 +170,7 @@ class MyBookingsView(generics.ListAPIView):
         return selectors.user_bookings(user=self.request.user, **query.validated_data)
 
 
-class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One booking: its owner (or staff) reads it; only its owner confirms or cancels it."""
 
     permission_classes = [IsAuthenticated]
@@ -297,7 +304,7 @@ class SVGRenderer(renderers.BaseRenderer):
         return data
 
 
-class TicketQRCodeView(JSONErrorsMixin, APIView):
+class TicketQRCodeView(PrivateAnswerMixin, JSONErrorsMixin, APIView):
     """The QR code of one ticket of your confirmed booking, as an SVG image."""
 
     permission_classes = [IsAuthenticated]
@@ -312,12 +319,10 @@ class TicketQRCodeView(JSONErrorsMixin, APIView):
     )
     def get(self, request, pk, number):
         ticket = selectors.confirmed_ticket(user=request.user, booking_id=pk, seat_number=number)
-        response = HttpResponse(tickets.qr_svg(ticket.code), content_type="image/svg+xml")
-        response["Cache-Control"] = "private, no-store"  # the code opens the door
-        return response
+        return HttpResponse(tickets.qr_svg(ticket.code), content_type="image/svg+xml")
 
 
-class CheckInView(APIView):
+class CheckInView(PrivateAnswerMixin, APIView):
     """Door staff scan a ticket: it opens the door exactly once."""
 
     permission_classes = [IsAuthenticated, CanCheckInTickets]
@@ -329,8 +334,10 @@ class CheckInView(APIView):
                    403: error_response("Only door staff (permission `bookings.check_in_ticket`) check tickets in"),
                    404: error_response("No ticket has this code (`code: not_found`)"),
                    409: error_response("Already checked in (`code: already_checked_in`, with `checked_in_at`), a "
-                                       "cancelled booking's ticket (`code: ticket_cancelled`), or another show's "
-                                       "ticket (`code: wrong_show`)")},
+                                       "cancelled booking's ticket (`code: ticket_cancelled`), another show's "
+                                       "ticket (`code: wrong_show`), a show whose door is not open yet (`code: "
+                                       "not_open`, with `opens_at`: CHECK_IN_OPENS_MINUTES before it starts), or "
+                                       "one that has ended (`code: show_ended`)")},
     )
     def post(self, request):
         scan = CheckInRequestSerializer(data=request.data)

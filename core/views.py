@@ -3,6 +3,7 @@ JSON errors from views that answer other media types."""
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import status
@@ -69,6 +70,16 @@ class CreatedLocationMixin:
         if response.status_code == status.HTTP_201_CREATED and "Location" not in response:
             response["Location"] = request.build_absolute_uri(self.created_url(response.data))
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class PrivateAnswerMixin:
+    """A view whose answers carry a logged-in user's own data (bookings with the ticket codes that open the
+    door, tokens): `Cache-Control: private, no-store`, so no proxy or browser cache keeps a copy, errors too."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class UnknownApiPathView(APIView):

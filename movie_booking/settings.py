@@ -199,10 +199,27 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Movie Booking <tickets@localhost>")
 
+# Booking mails (confirmations, cancellations, refunds) one address gets in an hour at most; the rest are logged
+# and dropped, the tickets staying in the API: nobody can use us to flood a stranger's inbox.
+MAIL_PER_ADDRESS_PER_HOUR = env_int("MAIL_PER_ADDRESS_PER_HOUR", 20)
+if MAIL_PER_ADDRESS_PER_HOUR < 1:
+    raise ImproperlyConfigured(f"MAIL_PER_ADDRESS_PER_HOUR must be at least 1, not {MAIL_PER_ADDRESS_PER_HOUR}.")
+
 # Seconds a hold keeps its seats for the buyer before they are free again (clients count down to `expires_at`).
 HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
 if HOLD_SECONDS < 1:
     raise ImproperlyConfigured(f"HOLD_SECONDS must be at least 1, not {HOLD_SECONDS}.")
+
+# The most seats one buyer has live in one show, holds and confirmed bookings together (staff at the box office
+# are exempt): one account cannot take a show off sale.
+MAX_SEATS_PER_BUYER = env_int("MAX_SEATS_PER_BUYER", 20)
+if MAX_SEATS_PER_BUYER < 1:
+    raise ImproperlyConfigured(f"MAX_SEATS_PER_BUYER must be at least 1, not {MAX_SEATS_PER_BUYER}.")
+
+# Minutes before a show starts that its tickets open the door (check-in); the door closes when the show ends.
+CHECK_IN_OPENS_MINUTES = env_int("CHECK_IN_OPENS_MINUTES", 120)
+if CHECK_IN_OPENS_MINUTES < 0:
+    raise ImproperlyConfigured(f"CHECK_IN_OPENS_MINUTES must not be negative, not {CHECK_IN_OPENS_MINUTES}.")
 
 # --- Money: the currency, and how seats are paid for (API.md, "Payments and refunds") -------------------------
 # One currency with two decimals (cents): every price is in it, and Stripe is sent amounts in its cents.

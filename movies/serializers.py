@@ -4,7 +4,7 @@ from datetime import date
 from django.conf import settings
 from rest_framework import serializers
 
-from core.serializers import MAX_ID, StrictPrimaryKeyRelatedField, UTCDateTimeField
+from core.serializers import MAX_ID, BoundedListField, StrictPrimaryKeyRelatedField, UTCDateTimeField
 from movies import seating
 from movies.models import MAX_ROWS, Movie, Screen, Show
 
@@ -19,7 +19,7 @@ class MovieSerializer(serializers.ModelSerializer):
 class ScreenSerializer(serializers.ModelSerializer):
     """A screen: its grid, what stands at each place (`layout`), and how many seats can be sold."""
 
-    layout = serializers.ListField(
+    layout = BoundedListField(
         child=serializers.CharField(trim_whitespace=False, allow_blank=True), source="plan", required=False,
         max_length=MAX_ROWS,
         help_text="One string per row (row A first), one character per place: s standard, p premium, "

@@ -132,6 +132,13 @@ class TestBook:
         assert not Booking.objects.exists()
         assert not Ticket.objects.exists()
 
+    def test_a_long_seat_list_is_refused_by_its_length_before_its_entries(self, user_client, show):
+        response = book(user_client, show, {"seat_numbers": list(range(1, 10_001))})
+
+        assert response.status_code == 400
+        assert response.json() == {"seat_numbers": ["Ensure this field has no more than 10 elements."]}
+        assert not Booking.objects.exists()
+
     @pytest.mark.parametrize("raw", ["not json", "[5]", "5", '"A5"', "null", '{"seat_number": 5'])
     def test_body_that_is_not_a_json_object_is_400(self, user_client, show, raw):
         response = user_client.post(f"/api/shows/{show.id}/book/", raw, content_type="application/json")
@@ -139,10 +146,11 @@ class TestBook:
         assert response.status_code == 400
         assert not Booking.objects.exists()
 
-    def test_a_booking_is_nine_queries_however_many_seats(self, user_client, show, django_assert_max_num_queries):
+    def test_a_booking_is_ten_queries_however_many_seats(self, user_client, show, django_assert_max_num_queries):
         # The token's user, the show, the early check; in the transaction the show's lock, the seats' tickets,
-        # two inserts (and the test transaction's savepoint pair). The answer is built without reading back.
-        with django_assert_max_num_queries(9):
+        # the buyer's live seats (MAX_SEATS_PER_BUYER), two inserts (and the test transaction's savepoint pair).
+        # The answer is built without reading back.
+        with django_assert_max_num_queries(10):
             assert book(user_client, show, {"seat_numbers": list(range(1, 11))}).status_code == 201
 
     def test_a_refusal_of_taken_seats_is_three_reads_and_no_transaction(self, user_client, show,

@@ -124,3 +124,30 @@ def test_without_the_header_nothing_changes(user_client, show):
     assert user_client.post(f"/api/shows/{show.id}/book/", {"seat_number": 1}, format="json").status_code == 201
     assert user_client.post(f"/api/shows/{show.id}/book/", {"seat_number": 1}, format="json").status_code == 409
     assert not IdempotencyKey.objects.exists()
+
+
+def test_deeply_nested_json_with_a_key_is_the_same_400_as_without(user_client, show):
+    nested = '{"seat_numbers": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    without = user_client.post(f"/api/shows/{show.id}/book/", nested, content_type="application/json")
+    with_key = user_client.post(f"/api/shows/{show.id}/book/", nested, content_type="application/json",
+                                HTTP_IDEMPOTENCY_KEY="nested")
+
+    assert with_key.status_code == without.status_code == 400
+    assert with_key.json() == without.json()
+    assert not IdempotencyKey.objects.exists()
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(("content_type", "body", "status"), [
+    ("text/plain", "seat_numbers=1", 415),
+    ("application/json", '{"seat_numbers": [1', 400),
+])
+def test_a_body_that_cannot_be_read_is_never_recorded(user_client, show, content_type, body, status):
+    refused = user_client.post(f"/api/shows/{show.id}/book/", body, content_type=content_type,
+                               HTTP_IDEMPOTENCY_KEY="fix-me")
+    corrected = book(user_client, show, {"seat_numbers": [1]}, key="fix-me")
+
+    assert refused.status_code == status
+    assert corrected.status_code == 201
+    assert "Idempotent-Replayed" not in corrected
+    assert Booking.objects.count() == 1

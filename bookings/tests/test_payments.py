@@ -236,6 +236,22 @@ class TestLatePayments:
         assert "Paid too late, refunded" in mail.outbox[-1].subject
 
 
+    def test_a_late_payment_that_would_pass_the_buyer_limit_is_refunded_in_full(self, online, user_client, show,
+                                                                                 settings, stripe_client):
+        settings.MAX_SEATS_PER_BUYER = 4
+        booking, intent = paid_hold(user_client, show, [1, 2], online)
+        Booking.objects.filter(pk=booking["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+        Ticket.objects.filter(booking_id=booking["id"]).update(held_until=timezone.now() - timedelta(seconds=1))
+        hold(user_client, show, [5, 6, 7])  # the hold is dead: the buyer holds three others meanwhile
+
+        response = confirm(user_client, booking)
+
+        assert (response.status_code, response.json()["code"]) == (409, "hold_expired")
+        assert user_client.get(f"/api/bookings/{booking['id']}/").json()["payment"]["status"] == "refunded"
+        assert [refund.amount for refund in stripe_client.v1.refunds.list({"payment_intent": intent}).data] == [1900]
+        assert sorted(Ticket.objects.filter(show=show, is_active=True).values_list("seat_number", flat=True)) == [
+            5, 6, 7]
+
     def test_a_payment_that_won_the_race_against_the_hold_s_cancel_confirms_it_when_its_seats_are_free(
             self, online, user_client, show, api_client):
         booking = hold(user_client, show, [4])

@@ -26,8 +26,9 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,}$")
 
 @pytest.fixture
 def show(db):
-    """Tomorrow, 5 rows of 10 seats, 9.50 a seat."""
-    return ShowFactory(screen=ScreenFactory(rows=5, seats_per_row=10), price=Decimal("9.50"))
+    """In an hour (its door is open: CHECK_IN_OPENS_MINUTES), 5 rows of 10 seats, 9.50 a seat."""
+    return ShowFactory(screen=ScreenFactory(rows=5, seats_per_row=10), price=Decimal("9.50"),
+                       starts_at=timezone.now().replace(microsecond=0) + timedelta(hours=1))
 
 
 @pytest.fixture
@@ -157,6 +158,42 @@ class TestQRCode:
 
 
 class TestCheckIn:
+    def test_the_door_opens_check_in_opens_minutes_before_the_show(self, user_client, door_client, settings):
+        settings.CHECK_IN_OPENS_MINUTES = 120
+        starts_at = timezone.now().replace(microsecond=0) + timedelta(minutes=125)
+        show = ShowFactory(starts_at=starts_at)
+        code = codes_of(book(user_client, show, [1]).json())[0]
+
+        early = scan(door_client, code)
+
+        assert early.status_code == 409
+        assert early.json() == {"detail": "The door does not open for this show yet.", "code": "not_open",
+                                "opens_at": (starts_at - timedelta(minutes=120)).isoformat().replace("+00:00", "Z")}
+        assert not Ticket.objects.filter(checked_in_at__isnull=False).exists()
+        settings.CHECK_IN_OPENS_MINUTES = 126
+        assert scan(door_client, code).status_code == 200
+
+    def test_an_early_scan_does_not_block_the_owners_cancel(self, user_client, door_client):
+        booking = book(user_client, ShowFactory(starts_at=timezone.now() + timedelta(days=2000)), [1]).json()
+
+        assert scan(door_client, codes_of(booking)[0]).json()["code"] == "not_open"
+        assert user_client.post(f"/api/bookings/{booking['id']}/cancel/").json()["status"] == "CANCELLED"
+
+    def test_the_door_closes_when_the_show_ends(self, user_client, door_client, show):
+        code = codes_of(book(user_client, show, [1]).json())[0]
+        running_until = show.starts_at + timedelta(minutes=show.movie.duration_minutes)
+        ticket = Ticket.objects.get()
+
+        with mock.patch("django.utils.timezone.now", return_value=running_until - timedelta(seconds=1)):
+            assert scan(door_client, code).status_code == 200
+        Ticket.objects.filter(pk=ticket.pk).update(checked_in_at=None)
+        with mock.patch("django.utils.timezone.now", return_value=running_until):
+            ended = scan(door_client, code)
+
+        assert ended.status_code == 409
+        assert ended.json()["code"] == "show_ended"
+        assert Ticket.objects.get().checked_in_at is None
+
     def test_door_staff_let_a_ticket_in_once(self, user_client, door_client, show):
         body = book(user_client, show, ["B3"]).json()
         code = codes_of(body)[0]

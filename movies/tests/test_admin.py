@@ -1,9 +1,11 @@
 """Staff manage the catalogue in the admin; the rules hold there too."""
 import io
 from datetime import datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from bookings.tests.factories import booking_with_seats
 from movies.models import Movie, Screen, Show
@@ -96,6 +98,20 @@ def test_load_demo_is_idempotent_and_has_no_overlaps():
     assert (Movie.objects.count(), Screen.objects.count(), Show.objects.count()) == counts
     assert counts[0] >= 10
     assert counts[2] >= 21 * 3
+    for show in Show.objects.select_related("movie"):
+        assert not Show.objects.overlapping(screen_id=show.screen_id, starts_at=show.starts_at,
+                                            ends_at=show.ends_at, exclude_pk=show.pk)
+
+
+def test_load_demo_always_leaves_a_show_whose_door_opens_within_two_hours():
+    call_command("load_demo", stdout=io.StringIO())
+    later = timezone.now() + timedelta(minutes=100)  # the first show starting soon is running then
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        call_command("load_demo", stdout=io.StringIO())
+
+    for moment in (timezone.now(), later):
+        assert Show.objects.filter(screen__name="Studio", starts_at__gt=moment,
+                                   starts_at__lte=moment + timedelta(hours=2)).exists()
     for show in Show.objects.select_related("movie"):
         assert not Show.objects.overlapping(screen_id=show.screen_id, starts_at=show.starts_at,
                                             ends_at=show.ends_at, exclude_pk=show.pk)

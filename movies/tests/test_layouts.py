@@ -78,6 +78,7 @@ class TestScreensThroughTheApi:
         (["." * 10, "x" * 10, "." * 10, "x" * 10], "The layout has no seat that can be sold (s, p or a)."),
         ("ssss..ssss", 'Expected a list of items but got type "str".'),
         ([*AISLE[:3], None], "This field may not be null."),
+        ([None] * 10_000, "Ensure this field has no more than 52 elements."),
     ])
     def test_a_wrong_layout_is_400_on_layout_and_writes_nothing(self, staff_client, layout, message):
         response = staff_client.post("/api/screens/", {"name": "Studio", "rows": 4, "seats_per_row": 10,

@@ -49,6 +49,15 @@ SLOTS = [time(11, 0), time(14, 30), time(18, 0), time(21, 30)]
 PRICES = [Decimal("8.50"), Decimal("10.00"), Decimal("12.50"), Decimal("12.50")]
 DAYS = 7
 
+# The door opens CHECK_IN_OPENS_MINUTES (120) before a show: so that check-in can be tried at once, each load
+# makes sure a show starts within the next two hours, on a screen of its own beside the week's slots.
+DOOR_SCREEN = ("Studio", 5, 10)
+DOOR_MOVIE = "Glass Garden"  # the shortest: a show still running delays the next one least
+DOOR_SHOW_PRICE = Decimal("7.50")
+DOOR_SHOW_WITHIN = timedelta(hours=2)
+DOOR_SHOW_LEAD = timedelta(minutes=30)
+BETWEEN_SHOWS = timedelta(minutes=10)
+
 
 class Command(BaseCommand):
     help = "Load the demo catalogue (screens, movies, a week of shows) and the demo accounts. Idempotent."
@@ -87,6 +96,12 @@ class Command(BaseCommand):
                     )
                     created_shows += created
 
+        door_screen = screen_model.objects.get_or_create(
+            name=DOOR_SCREEN[0], defaults={"rows": DOOR_SCREEN[1], "seats_per_row": DOOR_SCREEN[2]})[0]
+        screens.append(door_screen)
+        created_shows += self.ensure_show_starting_soon(
+            show_model, door_screen, next(movie for movie in movies if movie.title == DOOR_MOVIE))
+
         self.ensure_user(*DEMO_USER, staff=False)
         self.ensure_user(*DEMO_STAFF, staff=True)
         self.ensure_door_staff_group()
@@ -95,6 +110,22 @@ class Command(BaseCommand):
             f"Demo login: {DEMO_USER[0]} / {DEMO_USER[2]}; staff (admin): {DEMO_STAFF[0]} / {DEMO_STAFF[2]}; "
             f"group for door staff: {DOOR_STAFF_GROUP}."
         ))
+
+    def ensure_show_starting_soon(self, show_model, screen, movie):
+        """A show on `screen` starting within DOOR_SHOW_WITHIN, after the one running there; 1 if it made one."""
+        now = timezone.now()
+        if show_model.objects.filter(screen=screen, starts_at__gt=now, starts_at__lte=now + DOOR_SHOW_WITHIN).exists():
+            return 0
+        starts_at = now + DOOR_SHOW_LEAD
+        running = show_model.objects.filter(screen=screen, starts_at__lte=now).select_related("movie").order_by(
+            "-starts_at").first()
+        if running is not None:
+            starts_at = max(starts_at, running.ends_at + BETWEEN_SHOWS)
+        # On the next five minutes, as a cinema's times are.
+        starts_at += timedelta(minutes=-starts_at.minute % 5, seconds=-starts_at.second,
+                               microseconds=-starts_at.microsecond)
+        show_model.objects.create(screen=screen, movie=movie, starts_at=starts_at, price=DOOR_SHOW_PRICE)
+        return 1
 
     def ensure_door_staff_group(self):
         """The group whose members may check tickets in; add door staff to it in the admin."""
