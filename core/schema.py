@@ -41,7 +41,7 @@ from drf_yasg.inspectors import (
 from drf_yasg.inspectors.field import get_queryset_from_view
 from rest_framework import permissions, serializers
 
-from core.permissions import IsStaffOrReadOnly
+from core.permissions import ModelPermissionsOrReadOnly
 
 ERROR_SCHEMA = openapi.Schema(
     title="Error",
@@ -94,7 +94,7 @@ RESPONSE_HEADERS = [
 ]
 
 SHARED_RESPONSES = "responses"  # the document's `#/responses/` scope
-READ_ONLY_PUBLIC = (permissions.IsAuthenticatedOrReadOnly, IsStaffOrReadOnly)
+READ_ONLY_PUBLIC = (permissions.IsAuthenticatedOrReadOnly, ModelPermissionsOrReadOnly)
 BODY_METHODS = ("POST", "PUT", "PATCH")
 IDEMPOTENCY_HEADER = "idempotency-key"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -316,8 +316,10 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             responses.setdefault("401", error_response("Missing, invalid or expired token"))
         elif self.view.get_authenticators():
             responses.setdefault("401", error_response("No token is needed, but the one sent is invalid or expired"))
-        if method not in permissions.SAFE_METHODS and self._is_staff_only():
-            responses.setdefault("403", error_response("Only staff may do this"))
+        needed = self._model_permissions_needed()
+        if needed:
+            responses.setdefault("403", error_response(f"Without the permission {' and '.join(needed)} "
+                                                       "(`code: permission_denied`)"))
         if "{" in self.path:
             responses.setdefault("404", error_response("No such object, or not yours"))
         elif self.should_page():
@@ -397,6 +399,10 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             for permission in self.view.get_permissions()
         )
 
-    def _is_staff_only(self):
-        return any(isinstance(permission, (IsStaffOrReadOnly, permissions.IsAdminUser))
-                   for permission in self.view.get_permissions())
+    def _model_permissions_needed(self):
+        """The Django model permissions (`app.codename`) this operation needs; none for a read."""
+        for permission in self.view.get_permissions():
+            if isinstance(permission, permissions.DjangoModelPermissions):
+                model = get_queryset_from_view(self.view).model
+                return permission.get_required_permissions(self.method.upper(), model)
+        return []
