@@ -179,6 +179,14 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return selectors.visible_bookings(user=self.request.user)
 
     @swagger_auto_schema(
+        responses={200: BookingSerializer,
+                   404: error_response("No such booking, or another's, which only staff with the permission "
+                                       "bookings.view_booking read")},
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @swagger_auto_schema(
         operation_summary="Cancel a booking",
         request_body=no_body,
         responses={200: BookingSerializer,
@@ -239,12 +247,13 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                          "amount": money(payment.amount), "currency": payment.currency})
 
     @swagger_auto_schema(
-        operation_summary="Refund a booking (staff)",
+        operation_summary="Refund a booking (bookings.refund_booking)",
         request_body=RefundRequestSerializer,
         responses={200: BookingSerializer,
                    400: error_response("More than remains paid (`code: refund_exceeds_payment`)",
                                        VALIDATION_ERROR_SCHEMA),
-                   403: error_response("Only staff with the permission bookings.refund_booking refund"),
+                   403: error_response("Without the permission bookings.refund_booking, whether staff or not "
+                                       "(`code: permission_denied`)"),
                    503: error_response("The database did not answer: retry")},
     )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanRefundBookings])

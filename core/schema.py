@@ -7,7 +7,7 @@ Stock drf-yasg documents only the success status, one shape per serializer for r
   `x-nullable` where it may be null) and one as clients send it (`MovieRequest`: no read-only field; for PATCH
   `PatchedMovieRequest`, with nothing required). A list page is a shared `Paginated<Item>List`.
 - The error answers are listed (400 on writes and invalid query filters, 401 wherever a token is read, 403 for
-  staff-only writes, 404 on paths with an id and on pages past the end, 413 and 415 on bodies, 422 on a reused
+  model-permission writes, 404 on paths with an id and pages past the end, 413 and 415 on bodies, 422 on a reused
   Idempotency-Key, 429 on throttled views, 503 when the database does not answer), each referring to a shared
   error definition: `ValidationError` (field errors), `Error` (`{detail, code}`). An inline `openapi.Schema` with a
   `title`, given as a request body or a response, becomes a shared definition named by that title (so a view's

@@ -150,3 +150,12 @@ class TestRefund:
         assert refunded.status_code == 200, refunded.json()
         assert refunded.json()["payment"]["amount_refunded"] == box_office_sale["total_price"]
         assert Refund.objects.get().amount_cents == 1900
+
+
+def test_the_api_document_names_the_permissions(api_client):
+    paths = api_client.get("/swagger.json").json()["paths"]
+
+    assert "bookings.view_booking" in paths["/bookings/{id}/"]["get"]["responses"]["404"]["description"]
+    refund = paths["/bookings/{id}/refund/"]["post"]
+    assert "bookings.refund_booking" in refund["summary"]
+    assert "bookings.refund_booking" in refund["responses"]["403"]["description"]

@@ -1,4 +1,5 @@
 """Catalogue writes follow Django's model permissions (add, change, delete of that model), not the is_staff flag."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -89,3 +90,12 @@ def test_the_reviews_view_booking_only_staff_cannot_create_reprice_or_delete(api
     assert {created.json()["code"], repriced.json()["code"], deleted.json()["code"]} == {"permission_denied"}
     assert catalogue() == before
     assert viewer.get(f"/api/shows/{show.pk}/").json()["price"] == "9.50"  # reads stay public
+
+
+def test_the_api_document_names_each_writes_permission(api_client):
+    paths = api_client.get("/swagger.json").json()["paths"]
+    show = ShowFactory()
+
+    for permission, method, path, *_ in WRITES.values():
+        route = re.sub(r"/\d+/", "/{id}/", path(show)).removeprefix("/api")
+        assert permission in paths[route][method]["responses"]["403"]["description"], (method, route)
