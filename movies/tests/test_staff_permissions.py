@@ -76,7 +76,7 @@ def test_each_write_needs_its_model_permission(write):
         assert catalogue() != before
 
 
-def test_the_reviews_view_booking_only_staff_cannot_create_reprice_or_delete(api_client):
+def test_view_booking_only_staff_cannot_create_reprice_or_delete(api_client):
     """The issue's cases: a staff user whose only permission is bookings.view_booking."""
     show = ShowFactory()
     viewer = bearer_client(staff_with_permissions("bookings.view_booking"))
