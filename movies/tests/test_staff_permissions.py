@@ -6,7 +6,7 @@ import pytest
 
 from conftest import BACK_OFFICE_PERMISSIONS, bearer_client, staff_with_permissions
 from movies.models import Movie, Screen, Show
-from movies.tests.factories import ShowFactory
+from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +99,34 @@ def test_the_api_document_names_each_writes_permission(api_client):
     for permission, method, path, *_ in WRITES.values():
         route = re.sub(r"/\d+/", "/{id}/", path(show)).removeprefix("/api")
         assert permission in paths[route][method]["responses"]["403"]["description"], (method, route)
+
+
+ADMIN_ROWS = {"movie": MovieFactory, "screen": ScreenFactory, "show": ShowFactory}
+
+
+def delete_selected_in_admin(client, user, model, row):
+    """Log `user` in to the admin, list `model`, and confirm the delete action on `row`: the actions offered."""
+    client.force_login(user)
+    listing = client.get(f"/admin/movies/{model}/")
+    assert listing.status_code == 200
+    form = listing.context["action_form"]
+    client.post(f"/admin/movies/{model}/", {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"})
+    return set() if form is None else {name for name, _ in form.fields["action"].choices if name}
+
+
+def all_but_delete(model):
+    return [permission for permission in BACK_OFFICE_PERMISSIONS if permission != f"movies.delete_{model}"]
+
+
+@pytest.mark.parametrize("model", ADMIN_ROWS)
+def test_the_admins_delete_action_needs_the_delete_permission(client, model):
+    row = ADMIN_ROWS[model]()
+    without = staff_with_permissions(*all_but_delete(model))
+
+    assert "delete_selected" not in delete_selected_in_admin(client, without, model, row)
+    assert type(row).objects.filter(pk=row.pk).exists()
+    for allowed in (staff_with_permissions(f"movies.view_{model}", f"movies.delete_{model}"),
+                    UserFactory(is_staff=True, is_superuser=True)):
+        row = ADMIN_ROWS[model]()
+        assert "delete_selected" in delete_selected_in_admin(client, allowed, model, row)
+        assert not type(row).objects.filter(pk=row.pk).exists()
