@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test import override_settings
@@ -52,9 +53,24 @@ def user(db):
     return UserFactory()
 
 
+# What back-office staff hold: the catalogue's permissions, and reading every booking (not refund, not check-in).
+CATALOGUE_PERMISSIONS = [f"movies.{action}_{model}" for model in ("movie", "screen", "show")
+                         for action in ("add", "change", "delete", "view")]
+BACK_OFFICE_PERMISSIONS = [*CATALOGUE_PERMISSIONS, "bookings.view_booking"]
+
+
+def staff_with_permissions(*permissions, **fields):
+    """A staff user (`is_staff`) holding exactly `permissions`, each `app_label.codename`."""
+    user = UserFactory(is_staff=True, **fields)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return user
+
+
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(is_staff=True)
+    return staff_with_permissions(*BACK_OFFICE_PERMISSIONS)
 
 
 def access_token(user):

@@ -171,7 +171,8 @@ class MyBookingsView(PrivateAnswerMixin, generics.ListAPIView):
 
 
 class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """One booking: its owner (or staff) reads it; only its owner confirms or cancels it."""
+    """One booking: its owner reads it, and so do staff with bookings.view_booking; only its owner confirms,
+    pays for or cancels it; staff with bookings.refund_booking refund it."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = BookingSerializer
@@ -179,8 +180,18 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return selectors.bookings_with_details().none()
+        if self.action == "refund":  # CanRefundBookings let the refunder in: any booking may be refunded
+            return selectors.bookings_with_details()
         # Another user's booking does not exist for you: 404, as for an unknown id.
         return selectors.visible_bookings(user=self.request.user)
+
+    @swagger_auto_schema(
+        responses={200: BookingSerializer,
+                   404: error_response("No such booking, or another's, which only staff with the permission "
+                                       "bookings.view_booking read")},
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
     @swagger_auto_schema(
         operation_summary="Cancel a booking",
@@ -189,7 +200,8 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
                    400: error_response("The show has started (`code: show_started`), cancelling has closed "
                                        "(`code: cancellation_closed`, CANCEL_UNTIL_MINUTES), or a ticket has been "
                                        "checked in (`code: checked_in`)"),
-                   403: error_response("Staff may read another's booking but not cancel it")},
+                   403: error_response("Not the owner: staff who may read it (bookings.view_booking) do not "
+                                       "cancel it")},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -203,7 +215,7 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @swagger_auto_schema(
         request_body=no_body,
         responses={200: BookingSerializer, 400: error_response("The show has started (`code: show_started`)"),
-                   403: error_response("Staff may read another's booking but not confirm it"),
+                   403: error_response("Not the owner: staff who may read it do not confirm it"),
                    409: error_response("The hold has expired (`code: hold_expired`), the booking was cancelled "
                                        "(`code: booking_cancelled`), or (PAYMENT_PROVIDER=stripe) its payment has "
                                        "not gone through yet (`code: payment_incomplete`)"),
@@ -223,7 +235,7 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request_body=no_body,
         responses={200: PayAnswerSerializer,
                    400: error_response("The show has started (`code: show_started`)"),
-                   403: error_response("Staff may read another's booking but not pay for it"),
+                   403: error_response("Not the owner: staff who may read it do not pay for it"),
                    409: error_response("The hold has expired (`hold_expired`), the booking was cancelled "
                                        "(`booking_cancelled`), is paid (`already_paid`), costs nothing "
                                        "(`nothing_to_pay`), or the box office takes no online payments "
@@ -242,12 +254,13 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
                          "amount": money(payment.amount), "currency": payment.currency})
 
     @swagger_auto_schema(
-        operation_summary="Refund a booking (staff)",
+        operation_summary="Refund a booking (bookings.refund_booking)",
         request_body=RefundRequestSerializer,
         responses={200: BookingSerializer,
                    400: error_response("More than remains paid (`code: refund_exceeds_payment`)",
                                        VALIDATION_ERROR_SCHEMA),
-                   403: error_response("Only staff with the permission bookings.refund_booking refund"),
+                   403: error_response("Without the permission bookings.refund_booking, whether staff or not "
+                                       "(`code: permission_denied`)"),
                    503: error_response("The database did not answer: retry")},
     )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanRefundBookings])

@@ -7,7 +7,7 @@ Stock drf-yasg documents only the success status, one shape per serializer for r
   `x-nullable` where it may be null) and one as clients send it (`MovieRequest`: no read-only field; for PATCH
   `PatchedMovieRequest`, with nothing required). A list page is a shared `Paginated<Item>List`.
 - The error answers are listed (400 on writes and invalid query filters, 401 wherever a token is read, 403 for
-  staff-only writes, 404 on paths with an id and on pages past the end, 413 and 415 on bodies, 422 on a reused
+  model-permission writes, 404 on paths with an id and pages past the end, 413 and 415 on bodies, 422 on a reused
   Idempotency-Key, 429 on throttled views, 503 when the database does not answer), each referring to a shared
   error definition: `ValidationError` (field errors), `Error` (`{detail, code}`). An inline `openapi.Schema` with a
   `title`, given as a request body or a response, becomes a shared definition named by that title (so a view's
@@ -41,7 +41,7 @@ from drf_yasg.inspectors import (
 from drf_yasg.inspectors.field import get_queryset_from_view
 from rest_framework import permissions, serializers
 
-from core.permissions import IsStaffOrReadOnly
+from core.permissions import ModelPermissionsOrReadOnly
 
 ERROR_SCHEMA = openapi.Schema(
     title="Error",
@@ -94,7 +94,7 @@ RESPONSE_HEADERS = [
 ]
 
 SHARED_RESPONSES = "responses"  # the document's `#/responses/` scope
-READ_ONLY_PUBLIC = (permissions.IsAuthenticatedOrReadOnly, IsStaffOrReadOnly)
+READ_ONLY_PUBLIC = (permissions.IsAuthenticatedOrReadOnly, ModelPermissionsOrReadOnly)
 BODY_METHODS = ("POST", "PUT", "PATCH")
 IDEMPOTENCY_HEADER = "idempotency-key"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -316,8 +316,10 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             responses.setdefault("401", error_response("Missing, invalid or expired token"))
         elif self.view.get_authenticators():
             responses.setdefault("401", error_response("No token is needed, but the one sent is invalid or expired"))
-        if method not in permissions.SAFE_METHODS and self._is_staff_only():
-            responses.setdefault("403", error_response("Only staff may do this"))
+        needed = self._model_permissions_needed()
+        if needed:
+            responses.setdefault("403", error_response(f"Without the permission {' and '.join(needed)} "
+                                                       "(`code: permission_denied`)"))
         if "{" in self.path:
             responses.setdefault("404", error_response("No such object, or not yours"))
         elif self.should_page():
@@ -397,6 +399,10 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             for permission in self.view.get_permissions()
         )
 
-    def _is_staff_only(self):
-        return any(isinstance(permission, (IsStaffOrReadOnly, permissions.IsAdminUser))
-                   for permission in self.view.get_permissions())
+    def _model_permissions_needed(self):
+        """The Django model permissions (`app.codename`) this operation needs; none for a read."""
+        for permission in self.view.get_permissions():
+            if isinstance(permission, permissions.DjangoModelPermissions):
+                model = get_queryset_from_view(self.view).model
+                return permission.get_required_permissions(self.method.upper(), model)
+        return []

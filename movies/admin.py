@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from core.exceptions import DomainError
 from movies import seating, services
-from movies.models import Movie, Screen, Show, live_ticket_condition
+from movies.models import MAX_DURATION_MINUTES, Movie, Screen, Show, live_ticket_condition, overlap_message
 
 
 class RuleCheckedForm(forms.ModelForm):
@@ -26,8 +26,42 @@ class RuleCheckedForm(forms.ModelForm):
             self.add_error(None, error.message)
 
 
+def has_valid_running_time(movie):
+    return isinstance(movie.duration_minutes, int) and 1 <= movie.duration_minutes <= MAX_DURATION_MINUTES
+
+
 class ShowForm(RuleCheckedForm):
     rule_check = staticmethod(services.check_show)
+
+    def _post_clean(self):
+        # On a movie's page the show's movie is that page's form: with its running time invalid, the movie form
+        # reports it and nothing is saved, and the show's end cannot be computed.
+        movie = self.cleaned_data.get("movie")
+        if movie is not None and not has_valid_running_time(movie):
+            return
+        super()._post_clean()
+
+
+class ShowInlineFormSet(forms.BaseInlineFormSet):
+    """A movie's shows edited on its page: each form checks its show against the saved shows, and this checks it
+    against the rows above it, which are not saved yet (the service would refuse the second of two overlapping
+    rows only while saving, a 500). The later of two overlapping rows gets the error."""
+
+    def clean(self):
+        super().clean()
+        if not has_valid_running_time(self.instance):
+            return
+        kept = []
+        for form in self.forms:
+            if form.errors or self._should_delete_form(form) or not (form.has_changed() or form.instance.pk):
+                continue
+            show = form.instance
+            conflicts = [other for other in kept if other.screen_id == show.screen_id
+                         and other.starts_at < show.ends_at and show.starts_at < other.ends_at]
+            if conflicts:
+                form.add_error("starts_at", overlap_message(conflicts))
+            else:
+                kept.append(show)
 
 
 class MovieForm(RuleCheckedForm):
@@ -92,6 +126,7 @@ def draw_plan(screen, *, sold=frozenset(), held=frozenset()):
 class ShowInline(admin.TabularInline):
     model = Show
     form = ShowForm
+    formset = ShowInlineFormSet
     fields = ["screen", "starts_at", "price"]
     extra = 1
     ordering = ["starts_at"]

@@ -1,4 +1,4 @@
-"""Catalogue endpoints: public reads, staff-only writes."""
+"""Catalogue endpoints: public reads; writes for staff who hold the model's permission."""
 from django.urls import reverse
 from django.utils import timezone
 from drf_yasg.utils import swagger_auto_schema
@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from core.cache import CachedRead, cache_until
-from core.permissions import IsStaffOrReadOnly
+from core.permissions import ModelPermissionsOrReadOnly
 from core.schema import error_response
 from core.views import CreatedLocationMixin
 from movies import selectors, services
@@ -47,9 +47,10 @@ def parse_show_query(request, query_serializer=ShowQuerySerializer):
 
 
 class CatalogueViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
-    """Anyone reads; staff write, each save and delete going through the service that guards the model's rules."""
+    """Anyone reads; a write needs the model's add, change or delete permission (is_staff alone writes nothing), and
+    each save and delete goes through the service that guards the model's rules."""
 
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [ModelPermissionsOrReadOnly]
 
     def created_url(self, data):
         return reverse(f"{self.basename}-detail", kwargs={"pk": data["id"]})
@@ -80,7 +81,7 @@ SEAT_MAP = CachedRead(ONE_SHOW.scopes)
 
 
 class MovieViewSet(CatalogueViewSet):
-    """Movies. Anyone reads; staff write."""
+    """Movies. Anyone reads; writing needs movies.add_movie, movies.change_movie or movies.delete_movie."""
 
     cached_reads = {"list": CATALOGUE, "retrieve": CATALOGUE}
 
@@ -144,7 +145,8 @@ class MovieShowsView(generics.ListAPIView):
 
 
 class ScreenViewSet(CatalogueViewSet):
-    """Screens (auditoriums). Anyone reads; staff write."""
+    """Screens (auditoriums). Anyone reads; writing needs movies.add_screen, movies.change_screen or
+    movies.delete_screen."""
 
     queryset = Screen.objects.all()
     serializer_class = ScreenSerializer
@@ -158,7 +160,8 @@ class ScreenViewSet(CatalogueViewSet):
 
 
 class ShowViewSet(CatalogueViewSet):
-    """Shows. Anyone reads; staff write with movie and screen ids, and read the show back nested."""
+    """Shows. Anyone reads; writing (movies.add_show, movies.change_show, movies.delete_show) takes movie and screen
+    ids and reads the show back nested."""
 
     filter_backends = []
     cached_reads = {"list": SHOW_LISTS, "retrieve": ONE_SHOW, "seats": SEAT_MAP}
@@ -206,7 +209,7 @@ class ShowViewSet(CatalogueViewSet):
         return self.update(request, *args, partial=True, **kwargs)
 
     @swagger_auto_schema(operation_summary="Get a show's seat map", responses={200: SeatMapSerializer})
-    # Read-only for everyone, so another method is a 405, not a staff-permission 403.
+    # Read-only for everyone, so another method is a 405, not a model-permission 403.
     @action(detail=True, methods=["get"], permission_classes=[AllowAny])
     def seats(self, request, pk=None):
         """The seat map: every seat, row by row (A, B, … Z, AA, …), with its label and availability."""
