@@ -316,7 +316,7 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             responses.setdefault("401", error_response("Missing, invalid or expired token"))
         elif self.view.get_authenticators():
             responses.setdefault("401", error_response("No token is needed, but the one sent is invalid or expired"))
-        if method not in permissions.SAFE_METHODS and self._is_staff_only():
+        if self._is_staff_only(method):
             responses.setdefault("403", error_response("Only staff may do this"))
         if "{" in self.path:
             responses.setdefault("404", error_response("No such object, or not yours"))
@@ -397,6 +397,7 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             for permission in self.view.get_permissions()
         )
 
-    def _is_staff_only(self):
-        return any(isinstance(permission, (IsStaffOrReadOnly, permissions.IsAdminUser))
-                   for permission in self.view.get_permissions())
+    def _is_staff_only(self, method):
+        staff_only = (permissions.IsAdminUser,) if method in permissions.SAFE_METHODS else (
+            IsStaffOrReadOnly, permissions.IsAdminUser)
+        return any(isinstance(permission, staff_only) for permission in self.view.get_permissions())
