@@ -114,13 +114,23 @@ def save_ticket_type(*, ticket_type):
     return ticket_type
 
 
+def ticket_type_limits_something(ticket_type):
+    return ticket_type.shows.exists() or ticket_type.vouchers.exists()
+
+
+def ticket_type_deletable(ticket_type):
+    """Whether `delete_ticket_type` would delete it (for forms that offer the delete)."""
+    return not (ticket_type.is_default or ticket_type_limits_something(ticket_type)
+                or ticket_type.tickets.exists())
+
+
 def delete_ticket_type(*, ticket_type):
     """Delete a ticket type nothing names. Raises ProtectedObject when it is the default (a seat asked for without
     a type needs one), or when tickets were sold as it or shows or vouchers are limited to it (deleting it would
     widen their limits to every type): deactivate it instead."""
     if ticket_type.is_default:
         raise ProtectedObject("The default ticket type cannot be deleted: make another one the default first.")
-    if ticket_type.shows.exists() or ticket_type.vouchers.exists():
+    if ticket_type_limits_something(ticket_type):
         raise ProtectedObject("Shows or vouchers are limited to this ticket type: deactivate it instead.")
     try:
         with transaction.atomic():
