@@ -158,7 +158,7 @@ class TestTicketTypesInTheAdmin:
         assert "must be active" in response.content.decode()
         assert admin_client.get(f"/admin/movies/tickettype/{adult.pk}/delete/").status_code == 403
         adult.refresh_from_db()
-        assert adult.is_default and adult.active
+        assert (adult.is_default, adult.active) == (True, True)
 
     def test_a_type_tickets_were_sold_as_offers_no_delete(self, admin_client):
         child = TicketType.objects.create(code="child", name="Child", discount_percent=Decimal("30"))
