@@ -121,8 +121,8 @@ def walk_through(server):
     movies = answer("movies", movies_list.sync_detailed(
         client=anonymous, search="orbit", ordering=MoviesListOrdering("-release_date")), 200, PaginatedMovieList)
     check([movie.title for movie in movies.results] == ["Orbit of Ashes"], "search finds the movie")
-    check(answer("screens", screens_list.sync_detailed(client=anonymous), 200, PaginatedScreenList).count == 3,
-          "three screens")
+    check(answer("screens", screens_list.sync_detailed(client=anonymous), 200, PaginatedScreenList).count == 4,
+          "four screens")
     shows = answer("shows", shows_list.sync_detailed(client=anonymous, page_size=5), 200, PaginatedShowList)
     check(len(shows.results) == 5 and shows.next_ is not None and shows.previous is None, "a first page of 5")
     show = answer("one show", shows_read.sync_detailed(shows.results[0].id, client=anonymous), 200, Show)
