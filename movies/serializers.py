@@ -50,7 +50,8 @@ class TicketTypeSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         def current(field):
-            return attrs.get(field, getattr(self.instance, field, TicketType._meta.get_field(field).default))
+            # A new type's unsent field is the model's default: None for a discount (`.default` is NOT_PROVIDED).
+            return attrs.get(field, getattr(self.instance, field, TicketType._meta.get_field(field).get_default()))
 
         if current("discount_percent") is not None and current("discount_amount") is not None:
             raise serializers.ValidationError(
