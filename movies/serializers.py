@@ -46,6 +46,9 @@ class TicketTypeSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "discount_percent": {"min_value": 0, "max_value": 100},
             "discount_amount": {"min_value": 0},
+            # Not the validator DRF derives from the one-default constraint: a type saved as the default takes
+            # over from the old one (services.save_ticket_type), it is not refused.
+            "is_default": {"validators": []},
         }
 
     def validate(self, attrs):

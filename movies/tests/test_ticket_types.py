@@ -119,6 +119,15 @@ class TestWriting:
         assert (response.status_code, list(response.json())) == (400, ["discount_amount"])
         assert TicketType.objects.get(pk=child.pk).discount_amount is None
 
+    def test_making_another_type_the_default_switches_the_default(self, staff_client, child):
+        response = staff_client.patch(f"{PATH}{child.pk}/", {"is_default": True}, format="json")
+
+        assert (response.status_code, response.json()["is_default"]) == (200, True)
+        assert defaults() == ["child"]
+        created = staff_client.post(PATH, {"code": "guest", "name": "Guest", "is_default": True}, format="json")
+        assert created.status_code == 201
+        assert defaults() == ["guest"]
+
     def test_unsetting_the_only_default_is_400(self, staff_client):
         response = staff_client.patch(f"{PATH}{adult().pk}/", {"is_default": False}, format="json")
 
