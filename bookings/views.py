@@ -39,7 +39,8 @@ BOOK_BODY = openapi.Schema(
     type=openapi.TYPE_OBJECT,
     description='Exactly one of `seat_number`, `seat_numbers` or `tickets`. A seat is a number (5), a string of '
                 'digits ("5") or a label ("C7", any case). At most 10 distinct seats. A seat given without a '
-                'ticket type is of the default type (adult). `voucher`: a voucher code, any case.',
+                'ticket type is of the default type (Adult, unless staff chose another). `voucher`: a voucher '
+                'code, in any case.',
     properties={
         "seat_number": openapi.Schema(type=openapi.TYPE_INTEGER, minimum=1, description="One seat"),
         "seat_numbers": openapi.Schema(type=openapi.TYPE_ARRAY, min_items=1, max_items=10, items=SEAT),
