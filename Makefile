@@ -17,6 +17,7 @@ run: setup .env  ## Set up everything and serve the API on http://127.0.0.1:8000
 	@echo "  Swagger UI: http://$(HOST):$(PORT)/swagger/   (ReDoc: /redoc/, OpenAPI: /swagger.json)"
 	@echo "  Admin:      http://$(HOST):$(PORT)/admin/   (staff login: admin / admin-pass-1234)"
 	@echo "  Demo user:  demo / demo-pass-1234"
+	@echo "  Voucher:    DEMO10 (10 % off; ticket types adult, child, senior, student)"
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -54,9 +54,10 @@ def user(db):
 
 
 # What back-office staff hold: the catalogue's permissions, and reading every booking (not refund, not check-in).
-CATALOGUE_PERMISSIONS = [f"movies.{action}_{model}" for model in ("movie", "screen", "show")
+CATALOGUE_PERMISSIONS = [f"movies.{action}_{model}" for model in ("movie", "screen", "show", "tickettype")
                          for action in ("add", "change", "delete", "view")]
-BACK_OFFICE_PERMISSIONS = [*CATALOGUE_PERMISSIONS, "bookings.view_booking"]
+VOUCHER_PERMISSIONS = [f"bookings.{action}_voucher" for action in ("add", "change", "delete", "view")]
+BACK_OFFICE_PERMISSIONS = [*CATALOGUE_PERMISSIONS, *VOUCHER_PERMISSIONS, "bookings.view_booking"]
 
 
 def staff_with_permissions(*permissions, **fields):

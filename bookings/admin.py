@@ -4,14 +4,14 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from bookings import selectors, services
-from bookings.models import Booking, Payment, Refund, Ticket
+from bookings.models import Booking, Payment, Refund, Ticket, Voucher
 from core.exceptions import DomainError
 from movies.seating import seat_label
 
 
 class TicketInline(admin.TabularInline):
     model = Ticket
-    fields = ["seat_number", "seat", "category", "price", "is_active", "code", "checked_in_at"]
+    fields = ["seat_number", "seat", "category", "ticket_type", "price", "is_active", "code", "checked_in_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -24,7 +24,7 @@ class TicketInline(admin.TabularInline):
         return seat_label(ticket.seat_number, ticket.show.screen.seats_per_row)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("show__screen")
+        return super().get_queryset(request).select_related("show__screen", "ticket_type")
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -62,7 +62,8 @@ class BookingAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     search_fields = ["user__username", "user__email", "show__movie__title"]
     list_select_related = ["user", "show__movie", "show__screen"]
-    readonly_fields = ["user", "show", "status_now", "total_price", "created_at", "expires_at", "cancelled_at"]
+    readonly_fields = ["user", "show", "status_now", "total_price", "voucher", "created_at", "expires_at",
+                       "cancelled_at"]
     fields = readonly_fields
     inlines = [TicketInline, PaymentInline]
     actions = ["cancel_selected", "refund_selected"]
@@ -157,3 +158,26 @@ class RefundAdmin(ReadOnlyAdmin):
     list_filter = ["status", "reason", "created_at"]
     search_fields = ["provider_id", "payment__provider_id", "payment__booking__id"]
     list_select_related = ["payment"]
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    """Discount codes. Uses are the live bookings that name one (confirmed, or held with the hold alive)."""
+
+    list_display = ["code", "discount_percent", "discount_amount", "uses", "max_uses", "valid_from", "valid_until",
+                    "movie", "active"]
+    list_filter = ["active", "movie"]
+    search_fields = ["code"]
+    list_select_related = ["movie"]
+    filter_horizontal = ["ticket_types"]
+    autocomplete_fields = ["movie"]
+    fields = ["code", "discount_percent", "discount_amount", "max_uses", "uses", "valid_from", "valid_until", "movie",
+              "ticket_types", "active"]
+    readonly_fields = ["uses"]
+
+    def get_queryset(self, request):
+        return selectors.vouchers_with_uses()
+
+    @admin.display(description="Uses", ordering="uses")
+    def uses(self, voucher):
+        return getattr(voucher, "uses", 0)

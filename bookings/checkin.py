@@ -52,6 +52,6 @@ def check_in_ticket(*, code, show_id=None):
 
 def _ticket_with_details(code):
     try:
-        return Ticket.objects.select_related("booking", "show__movie", "show__screen").get(code=code)
+        return Ticket.objects.select_related("booking", "show__movie", "show__screen", "ticket_type").get(code=code)
     except Ticket.DoesNotExist:
         raise TicketNotFound() from None

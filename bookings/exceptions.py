@@ -93,3 +93,11 @@ class ShowEnded(DomainError):
     status_code = 409
     code = "show_ended"
     message = "This ticket's show has ended: it no longer opens the door."
+
+
+class VoucherInvalid(DomainError):
+    """The message says which: unknown, inactive, not yet valid, expired, another movie's, not for these
+    ticket types, or used up."""
+
+    code = "voucher_invalid"
+    message = "This voucher cannot be used for this booking."

@@ -1,11 +1,52 @@
 """Bookings: one user's purchase (or hold) of one or more seats of one show; each seat is a ticket."""
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from movies.models import Show
+from movies.models import Movie, Show, TicketType, default_ticket_type
 from movies.seating import PRICED_CATEGORIES
+
+VOUCHER_CODE_PATTERN = r"^[A-Za-z0-9_-]{4,64}$"
+
+
+class Voucher(models.Model):
+    """A discount code. Its uses are counted, not kept: the live bookings that name it (CONFIRMED, or HELD with
+    the hold alive), so a hold's expiry gives its use back with nothing run, as it frees the seats."""
+
+    code = models.CharField(max_length=64, validators=[RegexValidator(VOUCHER_CODE_PATTERN)],
+                            help_text="4-64 characters of A-Z, a-z, 0-9, _ and -; unique ignoring case")
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
+                                           validators=[MinValueValidator(0), MaxValueValidator(100)])
+    discount_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
+                                          validators=[MinValueValidator(0)])
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Live bookings at most; empty: no limit")
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, null=True, blank=True, related_name="vouchers",
+                              help_text="Empty: any movie")
+    ticket_types = models.ManyToManyField(TicketType, blank=True, related_name="vouchers",
+                                          help_text="The ticket types it takes off; empty: any")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="bookings_voucher_code_ci_unique",
+                                    violation_error_message="A voucher with that code already exists."),
+            models.CheckConstraint(condition=Q(discount_percent__isnull=True) ^ Q(discount_amount__isnull=True),
+                                   name="bookings_voucher_one_discount"),
+            models.CheckConstraint(condition=Q(discount_percent__gte=0, discount_percent__lte=100)
+                                   | Q(discount_percent__isnull=True), name="bookings_voucher_percent_in_range"),
+            models.CheckConstraint(condition=Q(discount_amount__gte=0) | Q(discount_amount__isnull=True),
+                                   name="bookings_voucher_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.code
 
 
 class Booking(models.Model):
@@ -24,6 +65,7 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # When a hold dies unless confirmed; kept once confirmed, cancelled or expired (null: never a hold).
     expires_at = models.DateTimeField(null=True, blank=True)
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,6 +114,8 @@ class Ticket(models.Model):
     category = models.CharField(max_length=10, choices=[(name, name.title()) for name in PRICED_CATEGORIES],
                                 default="standard")
     price = models.DecimalField(max_digits=8, decimal_places=2)
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, default=default_ticket_type,
+                                    related_name="tickets")
     # What the door scans: drawn from `secrets` when the booking is confirmed (never derived from ids).
     code = models.CharField(max_length=64, null=True, blank=True, unique=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)

@@ -1,17 +1,17 @@
 """Booking reads, each a constant number of queries however many bookings and seats."""
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from bookings.models import Booking, Payment, Ticket
+from bookings.models import Booking, Payment, Ticket, Voucher
 
 
 def bookings_with_details():
     """Bookings with their show, movie, screen and tickets: one query plus one for all tickets; with payments
     online, plus one for all their payments and one for all those payments' refunds."""
-    bookings = Booking.objects.select_related("show__movie", "show__screen").prefetch_related(
-        Prefetch("tickets", queryset=Ticket.objects.order_by("seat_number"))
+    bookings = Booking.objects.select_related("show__movie", "show__screen", "voucher").prefetch_related(
+        Prefetch("tickets", queryset=Ticket.objects.select_related("ticket_type").order_by("seat_number"))
     )
     if settings.PAYMENT_PROVIDER != "none":
         bookings = bookings.prefetch_related(Prefetch("payments", queryset=Payment.objects.prefetch_related("refunds")))
@@ -56,3 +56,17 @@ def confirmed_ticket(*, user, booking_id, seat_number):
     if ticket is None or ticket.booking.current_status != Booking.Status.CONFIRMED:
         raise Http404("No such ticket.")
     return ticket
+
+
+def live_booking_condition(now, prefix=""):
+    """A booking that holds or owns its seats: CONFIRMED, or HELD with the hold alive."""
+    return (Q(**{f"{prefix}status": Booking.Status.CONFIRMED})
+            | Q(**{f"{prefix}status": Booking.Status.HELD, f"{prefix}expires_at__gt": now}))
+
+
+def vouchers_with_uses(now=None):
+    """Vouchers, each with `uses`: the live bookings that name it (one query, plus one for all their ticket
+    types)."""
+    now = now or timezone.now()
+    return (Voucher.objects.annotate(uses=Count("bookings", filter=live_booking_condition(now, "bookings__")))
+            .prefetch_related("ticket_types"))

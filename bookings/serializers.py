@@ -6,12 +6,19 @@ from django.conf import settings
 from drf_yasg.utils import swagger_serializer_method
 from rest_framework import serializers
 
-from bookings.models import Booking, Payment, Refund
+from bookings.models import VOUCHER_CODE_PATTERN, Booking, Payment, Refund, Voucher
 from bookings.services import MAX_SEATS_PER_BOOKING
 from core.money import from_minor_units
-from core.serializers import MAX_ID, BoundedListField, UTCDateTimeField, money, utc_timestamp
+from core.serializers import (
+    MAX_ID,
+    BoundedListField,
+    StrictPrimaryKeyRelatedField,
+    UTCDateTimeField,
+    money,
+    utc_timestamp,
+)
 from movies.seating import PRICED_CATEGORIES, seat_label, seat_number_from_label
-from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer
+from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer, TicketTypeCodesField
 
 DIGITS = re.compile(r"^[0-9]{1,6}$")
 PAYMENT_STATUSES = ["pending", "paid", "failed", "refunding", "refunded", "partially_refunded"]
@@ -46,22 +53,47 @@ class SeatField(serializers.Field):
         return value
 
 
+class TicketRequestSerializer(serializers.Serializer):
+    seat = SeatField(help_text='A seat: 5, "5" or "C7"')
+    type = serializers.SlugField(max_length=32, required=False, help_text="A ticket type's code; left out: the "
+                                                                          "default type")
+
+
+SEAT_FORMS = ("seat_number", "seat_numbers", "tickets")
+
+
 class BookingRequestSerializer(serializers.Serializer):
-    """Exactly one of `seat_number` or `seat_numbers`. Needs `screen` in its context."""
+    """Exactly one of `seat_number`, `seat_numbers` or `tickets`, and a `voucher` if the buyer has one. Needs
+    `show` and its `screen` in its context.
+
+    Valid, it is `{"seat_numbers", "ticket_types": {seat number: type code}, "voucher": code or None}`, for the
+    service: the seats given without a type are of the default type.
+    """
 
     seat_number = SeatField(required=False, help_text="One seat: 5, \"5\" or \"A5\"")
     seat_numbers = BoundedListField(
         child=SeatField(), required=False, allow_empty=False, max_length=MAX_SEATS_PER_BOOKING,
         help_text=f"1 to {MAX_SEATS_PER_BOOKING} distinct seats, numbers or labels",
     )
+    tickets = BoundedListField(
+        child=TicketRequestSerializer(), required=False, allow_empty=False, max_length=MAX_SEATS_PER_BOOKING,
+        help_text=f"1 to {MAX_SEATS_PER_BOOKING} distinct seats, each with its ticket type",
+    )
+    voucher = serializers.RegexField(VOUCHER_CODE_PATTERN, max_length=64, required=False, error_messages={
+        "invalid": "A voucher code is 4 to 64 characters of A-Z, a-z, 0-9, _ and -."})
 
     def validate(self, attrs):
-        if ("seat_number" in attrs) == ("seat_numbers" in attrs):
-            raise serializers.ValidationError("Send exactly one of seat_number or seat_numbers.")
-        seats = attrs.get("seat_numbers") or [attrs["seat_number"]]
+        forms = [name for name in SEAT_FORMS if name in attrs]
+        if len(forms) != 1:
+            raise serializers.ValidationError("Send exactly one of seat_number, seat_numbers or tickets.")
+        if "tickets" in attrs:
+            seats = [ticket["seat"] for ticket in attrs["tickets"]]
+        else:
+            seats = attrs.get("seat_numbers") or [attrs["seat_number"]]
         if len(set(seats)) != len(seats):
-            raise serializers.ValidationError({"seat_numbers": ["Each seat may appear only once."]})
-        return {"seat_numbers": seats}
+            raise serializers.ValidationError({forms[0]: ["Each seat may appear only once."]})
+        types = {ticket["seat"]: ticket["type"] for ticket in attrs.get("tickets", []) if "type" in ticket}
+        return {"seat_numbers": seats, "ticket_types": types, "voucher": attrs.get("voucher")}
 
 
 class BookedShowSerializer(serializers.Serializer):
@@ -77,7 +109,9 @@ class BookedSeatSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     label = serializers.CharField()
     category = serializers.ChoiceField(choices=PRICED_CATEGORIES)
-    price = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="What this seat was sold at")
+    ticket_type = serializers.SlugField(help_text="The code of the ticket type it was sold as")
+    price = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="What this seat was sold at, after "
+                                                                               "its ticket type and the voucher")
     ticket_code = serializers.CharField(allow_null=True, help_text="What the door scans (the QR code encodes it); "
                                                                    "null unless the booking is CONFIRMED")
 
@@ -131,14 +165,20 @@ class BookingSerializer(serializers.ModelSerializer):
     created_at = UTCDateTimeField()
     expires_at = UTCDateTimeField(allow_null=True, help_text="When a hold ends unless confirmed; null if never a hold")
     cancelled_at = UTCDateTimeField(allow_null=True)
+    voucher = serializers.SerializerMethodField()
     currency = serializers.SerializerMethodField(help_text="ISO 4217: the currency of every amount")
     payment = serializers.SerializerMethodField()
 
     class Meta:
         model = Booking
-        fields = ["id", "show", "seats", "status", "total_price", "currency", "created_at", "expires_at",
+        fields = ["id", "show", "seats", "status", "total_price", "voucher", "currency", "created_at", "expires_at",
                   "cancelled_at", "payment"]
         read_only_fields = fields
+
+    @swagger_serializer_method(serializer_or_field=serializers.CharField(
+        allow_null=True, help_text="The voucher's code, as staff wrote it; null without one"))
+    def get_voucher(self, booking):
+        return booking.voucher and booking.voucher.code
 
     def get_currency(self, booking) -> str:
         return settings.CURRENCY
@@ -163,7 +203,7 @@ class BookingSerializer(serializers.ModelSerializer):
         reader = self.context["request"].user
         show_codes = status == Booking.Status.CONFIRMED and reader.pk == booking.user_id
         return [{"number": ticket.seat_number, "label": seat_label(ticket.seat_number, seats_per_row),
-                 "category": ticket.category, "price": money(ticket.price),
+                 "category": ticket.category, "ticket_type": ticket.ticket_type.code, "price": money(ticket.price),
                  "ticket_code": ticket.code if show_codes else None}
                 for ticket in booking.tickets.all()]
 
@@ -179,6 +219,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "seats": self._seats(booking, status),
             "status": status,
             "total_price": money(booking.total_price),
+            "voucher": self.get_voucher(booking),
             "currency": settings.CURRENCY,
             "created_at": utc_timestamp(booking.created_at),
             "expires_at": utc_timestamp(booking.expires_at),
@@ -212,12 +253,61 @@ class CheckInSerializer(serializers.Serializer):
     booking = serializers.IntegerField(source="booking_id")
     show = BookedShowSerializer()
     seat = serializers.SerializerMethodField()
+    ticket_type = serializers.SlugField(source="ticket_type.code", help_text="The code of the type it was sold as")
+    check_at_door = serializers.CharField(source="ticket_type.check_at_door",
+                                          help_text='What to check before letting it in, e.g. "Student card"; '
+                                                    '"" for nothing')
     checked_in_at = UTCDateTimeField()
 
     @swagger_serializer_method(serializer_or_field=CheckedInSeatSerializer)
     def get_seat(self, ticket):
         return {"number": ticket.seat_number, "label": seat_label(ticket.seat_number, ticket.show.screen.seats_per_row),
                 "category": ticket.category}
+
+
+class VoucherSerializer(serializers.ModelSerializer):
+    """A voucher as staff write and read it. Expects vouchers from `selectors.vouchers_with_uses()`."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
+
+    code = serializers.RegexField(VOUCHER_CODE_PATTERN, max_length=64, help_text=(
+        "4-64 characters of A-Z, a-z, 0-9, _ and -; unique ignoring case; buyers may type it in any case"))
+    valid_from = UTCDateTimeField(required=False, allow_null=True, help_text="Null: valid from now on")
+    valid_until = UTCDateTimeField(required=False, allow_null=True, help_text="Null: no end")
+    ticket_types = TicketTypeCodesField(required=False, help_text="The codes of the ticket types it takes off; "
+                                                                  "empty: every type")
+    uses = serializers.IntegerField(read_only=True, help_text="Live bookings that use it: CONFIRMED, or HELD with "
+                                                              "the hold alive")
+
+    class Meta:
+        model = Voucher
+        fields = ["id", "code", "discount_percent", "discount_amount", "max_uses", "uses", "valid_from",
+                  "valid_until", "movie", "ticket_types", "active"]
+        extra_kwargs = {
+            "discount_percent": {"min_value": 0, "max_value": 100},
+            "discount_amount": {"min_value": 0},
+            "max_uses": {"min_value": 1, "max_value": 2**31 - 1},
+        }
+
+    def validate_code(self, code):
+        others = Voucher.objects.filter(code__iexact=code)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A voucher with that code already exists.")
+        return code
+
+    def validate(self, attrs):
+        def current(field):
+            return attrs[field] if field in attrs else getattr(self.instance, field, None)
+
+        if (current("discount_percent") is None) == (current("discount_amount") is None):
+            raise serializers.ValidationError(
+                {"discount_percent": ["Send exactly one of discount_percent or discount_amount."]})
+        valid_from, valid_until = current("valid_from"), current("valid_until")
+        if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+            raise serializers.ValidationError({"valid_until": ["valid_until must be after valid_from."]})
+        return attrs
 
 
 class PayAnswerSerializer(serializers.Serializer):

@@ -15,10 +15,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, ProtectedError, Q
 from django.utils import timezone
 
-from bookings import tasks, tickets
+from bookings import selectors, tasks, tickets
 from bookings.exceptions import (
     BookingCancelled,
     BuyerLimitReached,
@@ -29,8 +29,9 @@ from bookings.exceptions import (
     SeatUnavailable,
     ShowNotFound,
     ShowStarted,
+    VoucherInvalid,
 )
-from bookings.models import Booking, Payment, ProviderEvent, Refund, Ticket
+from bookings.models import Booking, Payment, ProviderEvent, Refund, Ticket, Voucher
 from bookings.payments.exceptions import (
     CancellationClosed,
     PaymentIncomplete,
@@ -39,8 +40,11 @@ from bookings.payments.exceptions import (
 )
 from core.cache import bump_after_commit
 from core.db import run_with_retries
+from core.exceptions import DomainError, ProtectedObject
 from core.money import minor_units, percent_of
-from movies.models import DEAD_HOLD, Show, active_seats
+from movies import pricing
+from movies import selectors as catalogue
+from movies.models import DEAD_HOLD, Show, TicketType, active_seats
 from movies.seating import seat_label
 
 MAX_SEATS_PER_BOOKING = 10
@@ -48,7 +52,7 @@ MAX_SEATS_PER_BOOKING = 10
 MAX_HELD_SEATS_PER_SHOW = 10
 
 
-def book_seats(*, user, show, seat_numbers):
+def book_seats(*, user, show, seat_numbers, ticket_types=None, voucher=None):
     """Book `seat_numbers` (distinct integers) of `show` for `user`, all or nothing.
 
     `show` is the Show as the caller read it (with its screen, to spare a query); it is read again under the
@@ -56,18 +60,24 @@ def book_seats(*, user, show, seat_numbers):
     Raises InvalidSeats (a seat that does not exist, none, duplicates or more than MAX_SEATS_PER_BOOKING),
     ShowNotFound, ShowStarted, SeatUnavailable (naming the taken seats; nothing is booked), BuyerLimitReached
     (the user's live seats of this show, held and confirmed, would pass MAX_SEATS_PER_BUYER; staff selling at
-    the box office are exempt), or ServiceUnavailable when the database stays busy.
+    the box office are exempt), VoucherInvalid, or ServiceUnavailable when the database stays busy.
+
+    `ticket_types` maps seat numbers to the code of the ticket type each is sold as; a seat left out is of the
+    default type; a type the show does not sell is a DomainError on `tickets`. `voucher` is a voucher's code, in
+    any case.
     """
-    return _take_seats(user=user, show=show, seat_numbers=seat_numbers, hold=False)
+    return _take_seats(user=user, show=show, seat_numbers=seat_numbers, ticket_types=ticket_types, voucher=voucher,
+                       hold=False)
 
 
-def hold_seats(*, user, show, seat_numbers):
+def hold_seats(*, user, show, seat_numbers, ticket_types=None, voucher=None):
     """Hold `seat_numbers` of `show` for `user` for HOLD_SECONDS, all or nothing, until confirmed.
 
     Returns the HELD Booking with its `expires_at`. Raises what `book_seats` raises, and HoldLimitReached
     when the user's live holds of this show would pass MAX_HELD_SEATS_PER_SHOW seats.
     """
-    return _take_seats(user=user, show=show, seat_numbers=seat_numbers, hold=True)
+    return _take_seats(user=user, show=show, seat_numbers=seat_numbers, ticket_types=ticket_types, voucher=voucher,
+                       hold=True)
 
 
 def payments_online():
@@ -243,8 +253,8 @@ def settle_payment(*, payment, event=None):
 
 def _take_back_seats(booking, show, now):
     """Under the show's lock: confirm a dead hold (expired or cancelled) whose seats are all still free, taking
-    them again, unless the buyer's other live seats of the show leave no room for them (MAX_SEATS_PER_BUYER);
-    whether it did."""
+    them again, unless the buyer's other live seats of the show leave no room for them (MAX_SEATS_PER_BUYER) or
+    its voucher has no use left; whether it did."""
     _release_expired_holds(show, now)
     seats = list(booking.tickets.values_list("seat_number", flat=True))
     # Released above, a dead hold has no live ticket left: what is still live on these seats is someone else's.
@@ -254,6 +264,11 @@ def _take_back_seats(booking, show, now):
     if not buyer.is_staff and (_live_seats_of(buyer, show, now, excluding=booking)["live"] + len(seats)
                                > settings.MAX_SEATS_PER_BUYER):
         return False
+    if booking.voucher_id is not None:
+        # Its use was given back when the hold died: others may have taken the voucher's last use since.
+        voucher = Voucher.objects.select_for_update().get(pk=booking.voucher_id)
+        if voucher.max_uses is not None and _voucher_uses(voucher, now, excluding=booking) >= voucher.max_uses:
+            return False
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED, cancelled_at=None)
     sold = list(booking.tickets.only("pk"))
     for ticket in sold:
@@ -280,7 +295,7 @@ def shows_with_expired_holds():
     )
 
 
-def _take_seats(*, user, show, seat_numbers, hold):
+def _take_seats(*, user, show, seat_numbers, ticket_types, voucher, hold):
     seat_numbers = sorted(seat_numbers)
     if not 1 <= len(seat_numbers) <= MAX_SEATS_PER_BOOKING or len(set(seat_numbers)) != len(seat_numbers):
         raise InvalidSeats(f"Book between 1 and {MAX_SEATS_PER_BOOKING} distinct seats.")
@@ -289,6 +304,7 @@ def _take_seats(*, user, show, seat_numbers, hold):
     taken = _taken_before_locking(show, seat_numbers)
     if taken:
         raise SeatUnavailable(seats=taken)
+    ticket_types = _sold_as(show, seat_numbers, ticket_types or {})
 
     def take(show, now):
         categories = {seat: show.screen.category_of(seat) for seat in seat_numbers}
@@ -303,15 +319,19 @@ def _take_seats(*, user, show, seat_numbers, hold):
         if taken:
             raise SeatUnavailable(seats=_labels(show, taken))
         _check_buyer_limits(user, show, now, len(seat_numbers), hold=hold)
+        redeemed, voucher_type_ids = (_redeem_voucher(voucher, show, now, ticket_types.values())
+                                      if voucher else (None, ()))
         held_until = now + timedelta(seconds=settings.HOLD_SECONDS) if hold else None
-        prices = show.prices
-        total_price = sum(prices[categories[seat]] for seat in seat_numbers)
+        category_prices = show.prices
+        prices = {seat: pricing.ticket_price(category_prices[categories[seat]], ticket_types[seat], redeemed,
+                                             voucher_type_ids) for seat in seat_numbers}
+        total_price = sum(prices.values())
         # Online, only staff at the box office sell priced seats without a payment; others hold, pay, confirm.
         paid_at_the_counter = not hold and total_price > 0 and payments_online()
         if paid_at_the_counter and not user.is_staff:
             raise PaymentRequired()
         booking = Booking.objects.create(
-            user=user, show=show, total_price=total_price, created_at=now,
+            user=user, show=show, total_price=total_price, created_at=now, voucher=redeemed,
             status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, expires_at=held_until,
         )
         if paid_at_the_counter:
@@ -319,7 +339,8 @@ def _take_seats(*, user, show, seat_numbers, hold):
                                    amount_cents=minor_units(total_price), currency=settings.CURRENCY, paid_at=now)
         sold = Ticket.objects.bulk_create(
             Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until, category=categories[seat],
-                   price=prices[categories[seat]], code=None if hold else tickets.new_ticket_code())
+                   price=prices[seat], ticket_type=ticket_types[seat],
+                   code=None if hold else tickets.new_ticket_code())
             for seat in seat_numbers
         )
         _remember_tickets(booking, sold)
@@ -382,6 +403,81 @@ def _release_expired_holds(show, now):
     if released:
         Ticket.objects.filter(show=show, is_active=True, held_until__lte=now).update(is_active=False)
     return released
+
+
+def save_voucher(*, voucher, ticket_types=None):
+    """Create or update a voucher; `ticket_types` (when given) are the types it takes off, none: every type.
+    Raises DomainError on `code` when another voucher has the code, in any case."""
+    try:
+        with transaction.atomic():
+            voucher.save()
+            if ticket_types is not None:
+                voucher.ticket_types.set(ticket_types)
+    except IntegrityError as error:
+        raise DomainError("A voucher with that code already exists.", field="code") from error
+    return voucher
+
+
+def delete_voucher(*, voucher):
+    """Delete a voucher no booking used. Raises ProtectedObject otherwise (deactivate it instead)."""
+    try:
+        voucher.delete()
+    except ProtectedError as error:
+        raise ProtectedObject("Bookings used this voucher: deactivate it instead.") from error
+
+
+def _sold_as(show, seat_numbers, codes):
+    """{seat: TicketType} from {seat: code}, a seat left out being of the default type, each a type the show
+    sells (one query). Raises DomainError on `tickets` naming the first type it does not sell."""
+    offered = {ticket_type.code: ticket_type for ticket_type in catalogue.offered_ticket_types(show.pk)}
+    default = next((ticket_type for ticket_type in offered.values() if ticket_type.is_default), None)
+    sold_as = {}
+    for seat in seat_numbers:
+        code = codes.get(seat)
+        sold_as[seat] = default if code is None else offered.get(code)
+        if sold_as[seat] is None:
+            raise DomainError(_not_offered(code), field="tickets")
+    return sold_as
+
+
+def _not_offered(code):
+    if code is None:
+        return "This show does not sell the default ticket type: give each seat a type that it sells."
+    if not TicketType.objects.filter(code=code).exists():
+        return f"No ticket type has the code {code}."
+    return f"This show does not sell {code} tickets."
+
+
+def _redeem_voucher(code, show, now, ticket_types):
+    """Under the show's lock: the voucher named `code` (any case), its row locked (always after the show's, so two
+    bookings never wait on each other in a circle), and the ids of the ticket types it is limited to. Raises
+    VoucherInvalid, saying why, when it may not be used for these tickets of this show now."""
+    try:
+        voucher = Voucher.objects.select_for_update().get(code__iexact=code)
+    except Voucher.DoesNotExist:
+        raise VoucherInvalid("No voucher has this code.") from None
+    if not voucher.active:
+        raise VoucherInvalid("This voucher is no longer active.")
+    if voucher.valid_from is not None and now < voucher.valid_from:
+        raise VoucherInvalid("This voucher is not valid yet.")
+    if voucher.valid_until is not None and now >= voucher.valid_until:
+        raise VoucherInvalid("This voucher has expired.")
+    if voucher.movie_id is not None and voucher.movie_id != show.movie_id:
+        raise VoucherInvalid("This voucher is not valid for this show.")
+    type_ids = set(voucher.ticket_types.values_list("pk", flat=True))
+    if not any(pricing.voucher_applies(ticket_type, type_ids) for ticket_type in ticket_types):
+        raise VoucherInvalid("This voucher is not valid for any of the booking's ticket types.")
+    if voucher.max_uses is not None and _voucher_uses(voucher, now) >= voucher.max_uses:
+        raise VoucherInvalid("This voucher has been used up.")
+    return voucher, type_ids
+
+
+def _voucher_uses(voucher, now, *, excluding=None):
+    """The live bookings that use the voucher: CONFIRMED, or HELD with the hold still alive."""
+    uses = Booking.objects.filter(selectors.live_booking_condition(now), voucher=voucher)
+    if excluding is not None:
+        uses = uses.exclude(pk=excluding.pk)
+    return uses.count()
 
 
 def _check_buyer_limits(user, show, now, wanted, *, hold):

@@ -5,6 +5,7 @@ from core.routing import Router
 
 router = Router()
 router.register("bookings", views.BookingViewSet, basename="booking")
+router.register("vouchers", views.VoucherViewSet, basename="voucher")
 
 urlpatterns = [
     # Under shows in the URL space, but booking is this app's business (movies never imports bookings).

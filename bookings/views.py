@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import checkin, idempotency, selectors, services, tickets
+from bookings.models import Voucher
 from bookings.payments import services as payments
 from bookings.permissions import CanCheckInTickets, CanRefundBookings
 from bookings.serializers import (
@@ -21,9 +22,11 @@ from bookings.serializers import (
     MyBookingsQuerySerializer,
     PayAnswerSerializer,
     RefundRequestSerializer,
+    VoucherSerializer,
     WebhookAnswerSerializer,
 )
 from core.money import minor_units
+from core.permissions import ModelPermissions
 from core.renderers import JSONRenderer
 from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.serializers import money
@@ -31,19 +34,30 @@ from core.throttling import BookingRateThrottle
 from core.views import CreatedLocationMixin, JSONErrorsMixin, PrivateAnswerMixin
 from movies.models import Show
 
+SEAT = openapi.Schema(type=openapi.TYPE_STRING, description='A seat number or label: "5", "C7"')
 BOOK_BODY = openapi.Schema(
     title="BookingRequest",
     type=openapi.TYPE_OBJECT,
-    description='Exactly one of `seat_number` or `seat_numbers`. A seat is a number (5), a string of digits ("5") '
-                'or a label ("C7", any case). At most 10 distinct seats.',
+    description='Exactly one of `seat_number`, `seat_numbers` or `tickets`. A seat is a number (5), a string of '
+                'digits ("5") or a label ("C7", any case). At most 10 distinct seats. A seat given without a '
+                'ticket type is of the default type (Adult, unless staff chose another). `voucher`: a voucher '
+                'code, in any case.',
     properties={
         "seat_number": openapi.Schema(type=openapi.TYPE_INTEGER, minimum=1, description="One seat"),
-        "seat_numbers": openapi.Schema(
+        "seat_numbers": openapi.Schema(type=openapi.TYPE_ARRAY, min_items=1, max_items=10, items=SEAT),
+        "tickets": openapi.Schema(
             type=openapi.TYPE_ARRAY, min_items=1, max_items=10,
-            items=openapi.Schema(type=openapi.TYPE_STRING, description='A seat number or label: "5", "C7"'),
+            items=openapi.Schema(
+                title="TicketRequest", type=openapi.TYPE_OBJECT, required=["seat"],
+                properties={"seat": SEAT, "type": openapi.Schema(
+                    type=openapi.TYPE_STRING, max_length=32,
+                    description="A ticket type's code that the show sells (its `ticket_types`); left out: the "
+                                "default type")},
+            ),
         ),
+        "voucher": openapi.Schema(type=openapi.TYPE_STRING, min_length=4, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"),
     },
-    example={"seat_numbers": ["A1", "A2"]},
+    example={"tickets": [{"seat": "C7", "type": "child"}, {"seat": "C8"}]},
 )
 IDEMPOTENCY_KEY = openapi.Parameter(
     "Idempotency-Key", openapi.IN_HEADER, type=openapi.TYPE_STRING, required=False, min_length=1, max_length=255,
@@ -95,9 +109,9 @@ class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
 
     def take(self, request, pk):
         show = generics.get_object_or_404(Show.objects.select_related("screen"), pk=pk)
-        seats = BookingRequestSerializer(data=request.data, context={"screen": show.screen})
+        seats = BookingRequestSerializer(data=request.data, context={"show": show, "screen": show.screen})
         seats.is_valid(raise_exception=True)
-        booking = self.take_seats(user=request.user, show=show, seat_numbers=seats.validated_data["seat_numbers"])
+        booking = self.take_seats(user=request.user, show=show, **seats.validated_data)
         return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -110,10 +124,11 @@ class BookShowView(TakeSeatsView):
         operation_description="Book one or several seats of a show, all or nothing. The booking is CONFIRMED.",
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
-        responses={201: BookingSerializer, 400: error_response("Invalid seats, the show has started "
+        responses={201: BookingSerializer, 400: error_response("Invalid seats or ticket types, the show has started "
                                                                "(`code: show_started`), or the buyer's live seats "
                                                                "of this show would pass MAX_SEATS_PER_BUYER "
-                                                               "(`code: buyer_limit`, with `limit`)",
+                                                               "(`code: buyer_limit`, with `limit`), or a voucher "
+                                                               "that does not apply (`code: voucher_invalid`)",
                                                                VALIDATION_ERROR_SCHEMA),
                    402: error_response("PAYMENT_PROVIDER=stripe: priced seats are held, paid, then confirmed "
                                        "(`code: payment_required`); staff sell at the box office"),
@@ -139,7 +154,8 @@ class HoldShowView(TakeSeatsView):
         request_body=BOOK_BODY,
         manual_parameters=[IDEMPOTENCY_KEY],
         responses={201: BookingSerializer,
-                   400: error_response("Invalid seats, the show has started (`code: show_started`), more than "
+                   400: error_response("Invalid seats or ticket types, the show has started (`code: show_started`), a "
+                                       "voucher that does not apply (`code: voucher_invalid`), more than "
                                        "10 seats held in this show (`code: hold_limit`), or more live seats of it, "
                                        "held and confirmed, than MAX_SEATS_PER_BUYER (`code: buyer_limit`, with "
                                        "`limit`)", VALIDATION_ERROR_SCHEMA),
@@ -279,6 +295,42 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if booking.user_id != self.request.user.pk:
             raise PermissionDenied(f"Only the booking's owner can {what_only_the_owner_may_do}.")
         return booking
+
+
+class VoucherViewSet(PrivateAnswerMixin, CreatedLocationMixin, viewsets.ModelViewSet):
+    """Vouchers: discount codes buyers give when they book or hold. Staff with the voucher model's permissions read
+    (view) and write (add, change, delete) them. A voucher that bookings used cannot be deleted (deactivate it)."""
+
+    permission_classes = [ModelPermissions]
+    serializer_class = VoucherSerializer
+    filter_backends = []
+    created_url_name = "voucher-detail"
+
+    def get_queryset(self):
+        return selectors.vouchers_with_uses().order_by("-created_at", "-id")
+
+    def perform_create(self, serializer):
+        self.save(serializer, Voucher())
+
+    def perform_update(self, serializer):
+        self.save(serializer, serializer.instance)
+
+    def save(self, serializer, voucher):
+        fields = dict(serializer.validated_data)
+        ticket_types = fields.pop("ticket_types", None if serializer.partial else [])
+        for field, value in fields.items():
+            setattr(voucher, field, value)
+        services.save_voucher(voucher=voucher, ticket_types=ticket_types)
+        # Read back with its uses and types, as a GET shows it.
+        serializer.instance = self.get_queryset().get(pk=voucher.pk)
+
+    @swagger_auto_schema(responses={204: "Deleted", 409: error_response(
+        "Bookings used it (`code: protected`): deactivate it instead")})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, voucher):
+        services.delete_voucher(voucher=voucher)
 
 
 class StripeWebhookView(APIView):

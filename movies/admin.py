@@ -1,6 +1,6 @@
 """Staff manage the catalogue here; every save and delete goes through the same services as the API."""
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -8,7 +8,15 @@ from django.utils.safestring import mark_safe
 
 from core.exceptions import DomainError
 from movies import seating, services
-from movies.models import MAX_DURATION_MINUTES, Movie, Screen, Show, live_ticket_condition, overlap_message
+from movies.models import (
+    MAX_DURATION_MINUTES,
+    Movie,
+    Screen,
+    Show,
+    TicketType,
+    live_ticket_condition,
+    overlap_message,
+)
 
 
 class RuleCheckedForm(forms.ModelForm):
@@ -194,8 +202,9 @@ class ShowAdmin(admin.ModelAdmin):
     search_fields = ["movie__title", "screen__name"]
     list_select_related = ["movie", "screen"]
     autocomplete_fields = ["movie", "screen"]
-    fields = ["movie", "screen", "starts_at", "price", "premium_price", "accessible_price", "seat_map"]
+    fields = ["movie", "screen", "starts_at", "price", "premium_price", "accessible_price", "ticket_types", "seat_map"]
     readonly_fields = ["seat_map"]
+    filter_horizontal = ["ticket_types"]
 
     def get_queryset(self, request):
         return Show.objects.with_availability()
@@ -224,3 +233,51 @@ class ShowAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for show in queryset:
             services.delete_show(show=show)
+
+
+class TicketTypeForm(forms.ModelForm):
+    class Meta:
+        model = TicketType
+        fields = ["code", "name", "discount_percent", "discount_amount", "check_at_door", "is_default", "active"]
+
+    def _get_validation_exclusions(self):
+        # Saving a type as the default takes the flag from the old default (services.save_ticket_type): the
+        # one-default constraint holds after the save, not before; clean() checks the rest of what it guards.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("is_default")
+        return exclusions
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_default") and not cleaned.get("active"):
+            self.add_error("active", "The default ticket type must be active.")
+        if self.instance.is_default and not cleaned.get("is_default"):
+            self.add_error("is_default", "One ticket type is always the default: make another one the default.")
+        return cleaned
+
+
+@admin.register(TicketType)
+class TicketTypeAdmin(admin.ModelAdmin):
+    """Who a seat is for. The default cannot be deleted, nor a type that tickets were sold as or that shows or
+    vouchers are limited to (deactivate it instead)."""
+
+    form = TicketTypeForm
+    list_display = ["code", "name", "discount_percent", "discount_amount", "check_at_door", "is_default", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or services.ticket_type_deletable(obj))
+
+    def save_model(self, request, obj, form, change):
+        services.save_ticket_type(ticket_type=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_ticket_type(ticket_type=obj)
+
+    def delete_queryset(self, request, queryset):
+        for ticket_type in queryset:
+            try:
+                services.delete_ticket_type(ticket_type=ticket_type)
+            except DomainError as error:
+                self.message_user(request, f"{ticket_type}: {error.message}", messages.WARNING)

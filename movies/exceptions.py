@@ -16,3 +16,9 @@ class ScreenHasBookings(DomainError):
     code = "screen_has_bookings"
     message = ("A show on this screen has live tickets or holds: its rows, seats per row and layout can no "
                "longer change.")
+
+
+class DefaultTicketTypeChanged(DomainError):
+    status_code = 409
+    code = "conflict"
+    message = "Another ticket type was made the default at the same moment; read the types again and retry."

@@ -18,6 +18,46 @@ EARLIEST_SHOW_START = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_SHOW_START = datetime(9000, 1, 1, tzinfo=UTC)
 
 
+class TicketType(models.Model):
+    """Who a seat is for (Adult, Child, Senior, Student): its price is the seat category's less the discount
+    (movies.pricing). Exactly one active type is the default, the type of a seat asked for without one."""
+
+    code = models.SlugField(max_length=32, unique=True, help_text="What clients send, e.g. child")
+    name = models.CharField(max_length=100)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
+                                           validators=[MinValueValidator(0), MaxValueValidator(100)],
+                                           help_text="Off the seat's price, rounded half-up to the cent")
+    discount_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
+                                          validators=[MinValueValidator(0)], help_text="Off the seat's price")
+    check_at_door = models.CharField(max_length=100, blank=True,
+                                     help_text='What door staff check, e.g. "Student card"; empty: nothing')
+    is_default = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(discount_percent__isnull=True) | Q(discount_amount__isnull=True),
+                                   name="movies_tickettype_one_discount"),
+            models.CheckConstraint(condition=Q(discount_percent__gte=0, discount_percent__lte=100)
+                                   | Q(discount_percent__isnull=True), name="movies_tickettype_percent_in_range"),
+            models.CheckConstraint(condition=Q(discount_amount__gte=0) | Q(discount_amount__isnull=True),
+                                   name="movies_tickettype_amount_not_negative"),
+            models.CheckConstraint(condition=Q(active=True) | Q(is_default=False),
+                                   name="movies_tickettype_default_is_active"),
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                    name="movies_tickettype_one_default"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def default_ticket_type():
+    """The default ticket type's id: what a seat asked for without a type is sold as."""
+    return TicketType.objects.values_list("pk", flat=True).get(is_default=True)
+
+
 class Movie(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)
@@ -28,6 +68,7 @@ class Movie(models.Model):
     language = models.CharField(max_length=50, blank=True)
     release_date = models.DateField(null=True, blank=True)
     poster_url = models.URLField(max_length=500, blank=True)
+    age_rating = models.CharField(max_length=16, blank=True, default="", help_text='Free text, e.g. "15" or "PG"')
 
     class Meta:
         ordering = ["title", "id"]
@@ -172,6 +213,9 @@ class Show(models.Model):
                                         validators=[MinValueValidator(0)], help_text="Empty: the standard price")
     accessible_price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
                                            validators=[MinValueValidator(0)], help_text="Empty: the standard price")
+    # What the show sells; none listed: every active ticket type.
+    ticket_types = models.ManyToManyField(TicketType, blank=True, related_name="shows",
+                                          help_text="Empty: every active ticket type")
 
     objects = ShowQuerySet.as_manager()
 

@@ -8,15 +8,16 @@ two to the same output.
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
 from core.serializers import money, utc_timestamp
-from movies.models import DEAD_HOLD, HELD, Show, active_seats, category_prices
+from movies import pricing
+from movies.models import DEAD_HOLD, HELD, Show, TicketType, active_seats, category_prices
 from movies.seating import CATEGORY_NAMES, GAP, row_letters, screen_capacity, screen_plan
 
 MOVIE_COLUMNS = ("id", "title", "description", "duration_minutes", "genre", "language", "release_date",
-                 "poster_url")
+                 "poster_url", "age_rating")
 SHOW_COLUMNS = ("id", "starts_at", "price", "premium_price", "accessible_price", "sold_seats", "movie_id",
                 "movie__title", "movie__duration_minutes", "screen_id", "screen__name", "screen__rows",
                 "screen__seats_per_row", "screen__layout")
@@ -29,8 +30,15 @@ def movie_bodies(rows):
     return [{**row, "release_date": row["release_date"] and row["release_date"].isoformat()} for row in rows]
 
 
-def show_body(row):
-    """A show (a row of SHOW_COLUMNS, from `Show.objects.with_availability()`) as the API shows it."""
+def show_bodies(rows):
+    """Shows (rows of SHOW_COLUMNS, from `Show.objects.with_availability()`) as the API shows them, each with
+    its offer of ticket types: two queries more, however many shows."""
+    offered = offers([row["id"] for row in rows])
+    return [show_body(row, offered[row["id"]]) for row in rows]
+
+
+def show_body(row, offered):
+    """A show (a row of SHOW_COLUMNS) and the ticket types it sells, as the API shows it."""
     total_seats = screen_capacity(row["screen__layout"], row["screen__rows"], row["screen__seats_per_row"])
     prices = category_prices(row["price"], row["premium_price"], row["accessible_price"])
     return {
@@ -41,10 +49,35 @@ def show_body(row):
         "ends_at": utc_timestamp(row["starts_at"] + timedelta(minutes=row["movie__duration_minutes"])),
         "price": money(row["price"]),
         "prices": {category: money(price) for category, price in prices.items()},
+        "ticket_types": [offer_body(ticket_type, prices) for ticket_type in offered],
         "currency": settings.CURRENCY,
         "total_seats": total_seats,
         "available_seats": total_seats - row["sold_seats"],
     }
+
+
+def offer_body(ticket_type, category_prices):
+    return {"code": ticket_type.code, "name": ticket_type.name,
+            "prices": {category: money(price)
+                       for category, price in pricing.offer_prices(category_prices, ticket_type).items()}}
+
+
+def offers(show_ids):
+    """{show id: the active ticket types it sells}: every active type, unless staff limited the show to some."""
+    active = list(TicketType.objects.filter(active=True))
+    limited = {}
+    for show_id, type_id in Show.ticket_types.through.objects.filter(show_id__in=show_ids).values_list(
+            "show_id", "tickettype_id"):
+        limited.setdefault(show_id, set()).add(type_id)
+    return {show_id: [ticket_type for ticket_type in active if show_id not in limited
+                      or ticket_type.pk in limited[show_id]] for show_id in show_ids}
+
+
+def offered_ticket_types(show_id):
+    """The active ticket types one show sells, in one query."""
+    limits = Show.ticket_types.through.objects.filter(show_id=show_id)
+    return list(TicketType.objects.filter(active=True).filter(
+        Exists(limits.filter(tickettype_id=OuterRef("pk"))) | ~Exists(limits)))
 
 
 def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, starts_before=None, day=None,

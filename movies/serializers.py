@@ -2,18 +2,76 @@
 from datetime import date
 
 from django.conf import settings
+from drf_yasg.utils import swagger_serializer_method
 from rest_framework import serializers
 
 from core.serializers import MAX_ID, BoundedListField, StrictPrimaryKeyRelatedField, UTCDateTimeField
-from movies import seating
-from movies.models import MAX_ROWS, Movie, Screen, Show
+from movies import seating, selectors
+from movies.models import MAX_ROWS, Movie, Screen, Show, TicketType
+
+
+class TicketTypeCodesField(BoundedListField):
+    """Ticket types written as a list of their codes, all found in one query; read back as codes."""
+
+    default_error_messages = {
+        "duplicate": "Each ticket type may appear only once.",
+        "unknown": "No ticket type has the code {codes}.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 50)
+        super().__init__(child=serializers.SlugField(max_length=32), **kwargs)
+
+    def to_internal_value(self, data):
+        codes = super().to_internal_value(data)
+        if len(set(codes)) != len(codes):
+            self.fail("duplicate")
+        found = {ticket_type.code: ticket_type for ticket_type in TicketType.objects.filter(code__in=codes)}
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            self.fail("unknown", codes=", ".join(unknown))
+        return [found[code] for code in codes]
+
+    def to_representation(self, ticket_types):
+        return [ticket_type.code for ticket_type in ticket_types.all()]
+
+
+class TicketTypeSerializer(serializers.ModelSerializer):
+    """A ticket type: who the seat is for, and what that takes off the seat's price."""
+
+    class Meta:
+        model = TicketType
+        fields = ["id", "code", "name", "discount_percent", "discount_amount", "check_at_door", "is_default",
+                  "active"]
+        extra_kwargs = {
+            "discount_percent": {"min_value": 0, "max_value": 100},
+            "discount_amount": {"min_value": 0},
+            # Not the validator DRF derives from the one-default constraint: a type saved as the default takes
+            # over from the old one (services.save_ticket_type), it is not refused.
+            "is_default": {"validators": []},
+        }
+
+    def validate(self, attrs):
+        def current(field):
+            # A new type's unsent field is the model's default: None for a discount (`.default` is NOT_PROVIDED).
+            return attrs.get(field, getattr(self.instance, field, TicketType._meta.get_field(field).get_default()))
+
+        if current("discount_percent") is not None and current("discount_amount") is not None:
+            raise serializers.ValidationError(
+                {"discount_amount": ["Send discount_percent or discount_amount, not both."]})
+        if current("is_default") and not current("active"):
+            raise serializers.ValidationError({"active": ["The default ticket type must be active."]})
+        if self.instance is not None and self.instance.is_default and not current("is_default"):
+            raise serializers.ValidationError(
+                {"is_default": ["One ticket type is always the default: make another one the default instead."]})
+        return attrs
 
 
 class MovieSerializer(serializers.ModelSerializer):
     class Meta:
         model = Movie
         fields = ["id", "title", "description", "duration_minutes", "genre", "language", "release_date",
-                  "poster_url"]
+                  "poster_url", "age_rating"]
 
 
 class ScreenSerializer(serializers.ModelSerializer):
@@ -77,8 +135,16 @@ class ShowPricesWriteSerializer(ShowPricesSerializer):
         return fields
 
 
+class OfferedTicketTypeSerializer(serializers.Serializer):
+    """A ticket type a show sells, with what a seat of each category costs with it."""
+
+    code = serializers.SlugField()
+    name = serializers.CharField()
+    prices = ShowPricesSerializer()
+
+
 class ShowSerializer(serializers.ModelSerializer):
-    """A show as read: nested movie and screen, its end, and how many seats are left.
+    """A show as read: nested movie and screen, its end, its offer of ticket types, and how many seats are left.
 
     Expects shows from `Show.objects.with_availability()` (the `sold_seats` annotation).
     """
@@ -88,15 +154,22 @@ class ShowSerializer(serializers.ModelSerializer):
     starts_at = UTCDateTimeField()
     ends_at = UTCDateTimeField()
     prices = ShowPricesSerializer()
+    ticket_types = serializers.SerializerMethodField()
     currency = serializers.SerializerMethodField(help_text="ISO 4217: the currency of the prices")
     total_seats = serializers.IntegerField()
     available_seats = serializers.SerializerMethodField()
 
     class Meta:
         model = Show
-        fields = ["id", "movie", "screen", "starts_at", "ends_at", "price", "prices", "currency", "total_seats",
-                  "available_seats"]
+        fields = ["id", "movie", "screen", "starts_at", "ends_at", "price", "prices", "ticket_types", "currency",
+                  "total_seats", "available_seats"]
         read_only_fields = fields
+
+    @swagger_serializer_method(serializer_or_field=OfferedTicketTypeSerializer(
+        many=True, help_text="What the show sells: every active ticket type unless staff limited it"))
+    def get_ticket_types(self, show):
+        return [selectors.offer_body(ticket_type, show.prices)
+                for ticket_type in selectors.offered_ticket_types(show.pk)]
 
     def get_currency(self, show) -> str:
         return settings.CURRENCY
@@ -114,10 +187,12 @@ class ShowWriteSerializer(serializers.ModelSerializer):
     price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, required=False,
                                      help_text="The standard seat's price (or send prices.standard)")
     prices = ShowPricesWriteSerializer(required=False, help_text="Per category; one left out costs the standard price")
+    ticket_types = TicketTypeCodesField(required=False, help_text="The codes of the ticket types it sells; empty or "
+                                                                  "left out: every active type")
 
     class Meta:
         model = Show
-        fields = ["movie", "screen", "starts_at", "price", "prices"]
+        fields = ["movie", "screen", "starts_at", "price", "prices", "ticket_types"]
 
     def validate(self, attrs):
         prices = attrs.pop("prices", None)

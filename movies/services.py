@@ -13,8 +13,8 @@ from django.utils import timezone
 from core.cache import bump_after_commit
 from core.db import run_with_retries
 from core.exceptions import ProtectedObject
-from movies.exceptions import ScreenHasBookings, ShowHasBookings, ShowOverlap
-from movies.models import Movie, Screen, Show, live_ticket_condition, overlap_message
+from movies.exceptions import DefaultTicketTypeChanged, ScreenHasBookings, ShowHasBookings, ShowOverlap
+from movies.models import Movie, Screen, Show, TicketType, live_ticket_condition, overlap_message
 
 
 def check_show(show):
@@ -31,14 +31,17 @@ def check_show(show):
         raise ShowOverlap(overlap_message(conflicts))
 
 
-def save_show(*, show):
-    """Create or update a show. Raises ShowOverlap, ShowHasBookings."""
+def save_show(*, show, ticket_types=None):
+    """Create or update a show; `ticket_types` (when given) are what it sells, none: every active type.
+    Raises ShowOverlap, ShowHasBookings."""
     with transaction.atomic():
         Screen.objects.select_for_update().get(pk=show.screen_id)
         if show.pk:
             Show.objects.select_for_update().get(pk=show.pk)
         check_show(show)
         show.save()
+        if ticket_types is not None:
+            show.ticket_types.set(ticket_types)
         bump_after_commit("catalogue")
     return show
 
@@ -94,6 +97,47 @@ def save_screen(*, screen):
         screen.save()
         bump_after_commit("catalogue")
     return screen
+
+
+def save_ticket_type(*, ticket_type):
+    """Create or update a ticket type. One saved as the default takes over from the old default in the same
+    transaction (a database constraint keeps the default single). Raises DefaultTicketTypeChanged when another
+    write made another type the default at the same moment."""
+    try:
+        with transaction.atomic():
+            if ticket_type.is_default:
+                TicketType.objects.filter(is_default=True).exclude(pk=ticket_type.pk).update(is_default=False)
+            ticket_type.save()
+            bump_after_commit("catalogue")
+    except IntegrityError as error:
+        raise DefaultTicketTypeChanged() from error
+    return ticket_type
+
+
+def ticket_type_limits_something(ticket_type):
+    return ticket_type.shows.exists() or ticket_type.vouchers.exists()
+
+
+def ticket_type_deletable(ticket_type):
+    """Whether `delete_ticket_type` would delete it (for forms that offer the delete)."""
+    return not (ticket_type.is_default or ticket_type_limits_something(ticket_type)
+                or ticket_type.tickets.exists())
+
+
+def delete_ticket_type(*, ticket_type):
+    """Delete a ticket type nothing names. Raises ProtectedObject when it is the default (a seat asked for without
+    a type needs one), or when tickets were sold as it or shows or vouchers are limited to it (deleting it would
+    widen their limits to every type): deactivate it instead."""
+    if ticket_type.is_default:
+        raise ProtectedObject("The default ticket type cannot be deleted: make another one the default first.")
+    if ticket_type_limits_something(ticket_type):
+        raise ProtectedObject("Shows or vouchers are limited to this ticket type: deactivate it instead.")
+    try:
+        with transaction.atomic():
+            ticket_type.delete()
+            bump_after_commit("catalogue")
+    except (ProtectedError, RestrictedError, IntegrityError) as error:
+        raise ProtectedObject("Tickets were sold as this type: deactivate it instead.") from error
 
 
 def delete_show(*, show):

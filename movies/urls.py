@@ -7,6 +7,7 @@ router = Router()
 router.register("movies", views.MovieViewSet, basename="movie")
 router.register("screens", views.ScreenViewSet, basename="screen")
 router.register("shows", views.ShowViewSet, basename="show")
+router.register("ticket-types", views.TicketTypeViewSet, basename="ticket-type")
 
 urlpatterns = [
     path("movies/<id:pk>/shows/", views.MovieShowsView.as_view(), name="movie-shows"),

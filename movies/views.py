@@ -13,7 +13,7 @@ from core.schema import error_response
 from core.views import CreatedLocationMixin
 from movies import selectors, services
 from movies.filters import MovieFilter
-from movies.models import Movie, Screen, Show
+from movies.models import Movie, Screen, Show, TicketType
 from movies.serializers import (
     MovieSerializer,
     MovieShowQuerySerializer,
@@ -22,6 +22,7 @@ from movies.serializers import (
     ShowQuerySerializer,
     ShowSerializer,
     ShowWriteSerializer,
+    TicketTypeSerializer,
 )
 
 PROTECTED = error_response("It has bookings (live or cancelled) and cannot be deleted")
@@ -115,7 +116,7 @@ def paginated_shows(view, shows, listed_at):
     """A page of `shows` (from `selectors.shows_with_availability(now=listed_at)`), built from flat rows, kept in
     the read cache no later than the next start among them (a show that starts leaves the upcoming lists)."""
     page = view.paginate_queryset(shows.values(*selectors.SHOW_COLUMNS))
-    response = view.get_paginated_response([selectors.show_body(show) for show in page])
+    response = view.get_paginated_response(selectors.show_bodies(page))
     if view.paginator.page.number == 1:  # soonest first: no show of the list starts before this page's
         next_start = next((show["starts_at"] for show in page if show["starts_at"] > listed_at), None)
     else:
@@ -159,6 +160,29 @@ class ScreenViewSet(CatalogueViewSet):
         services.delete_screen(screen=screen)
 
 
+class TicketTypeViewSet(CatalogueViewSet):
+    """Ticket types (Adult, Child, ...): who a seat is for and what that takes off its price. Anyone reads; staff
+    write. Saving one as the default makes it the only default; one that tickets were sold as cannot be deleted
+    (deactivate it)."""
+
+    cached_reads = {"list": CATALOGUE, "retrieve": CATALOGUE}
+    filter_backends = []
+
+    queryset = TicketType.objects.all()
+    serializer_class = TicketTypeSerializer
+
+    def save(self, ticket_type):
+        return services.save_ticket_type(ticket_type=ticket_type)
+
+    @swagger_auto_schema(responses={204: "Deleted", 409: error_response(
+        "Tickets were sold as it, shows or vouchers are limited to it, or it is the default (`code: protected`)")})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, ticket_type):
+        services.delete_ticket_type(ticket_type=ticket_type)
+
+
 class ShowViewSet(CatalogueViewSet):
     """Shows. Anyone reads; writing (movies.add_show, movies.change_show, movies.delete_show) takes movie and screen
     ids and reads the show back nested."""
@@ -184,8 +208,17 @@ class ShowViewSet(CatalogueViewSet):
     def retrieve(self, request, *args, **kwargs):
         return Response(self.read_back(kwargs["pk"]))
 
-    def save(self, show):
-        return services.save_show(show=show)
+    def save(self, show, ticket_types=None):
+        return services.save_show(show=show, ticket_types=ticket_types)
+
+    def perform_create(self, serializer):
+        ticket_types = serializer.validated_data.pop("ticket_types", [])
+        serializer.instance = self.save(Show(**serializer.validated_data), ticket_types)
+
+    def perform_update(self, serializer):
+        # A full write without ticket_types sells every type again, as one without prices charges standard.
+        ticket_types = serializer.validated_data.pop("ticket_types", None if serializer.partial else [])
+        self.save(apply_changes(serializer.instance, serializer.validated_data), ticket_types)
 
     def perform_destroy(self, show):
         services.delete_show(show=show)
@@ -220,4 +253,4 @@ class ShowViewSet(CatalogueViewSet):
     def read_back(self, pk):
         """The show as read, with its availability."""
         show = generics.get_object_or_404(Show.objects.with_availability().values(*selectors.SHOW_COLUMNS), pk=pk)
-        return selectors.show_body(show)
+        return selectors.show_bodies([show])[0]

@@ -14,7 +14,7 @@ import secrets
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
 from movie_booking_client import AuthenticatedClient, Client
@@ -35,6 +35,7 @@ from movie_booking_client.api.shows import shows_book, shows_hold, shows_list, s
 from movie_booking_client.models import (
     Booking,
     BookingRequest,
+    BookingRequestTicketRequest,
     BookingStatus,
     CheckIn,
     CheckInRequestRequest,
@@ -199,7 +200,28 @@ def walk_through(server):
           "the retry says it is replayed")
     check(retry.headers["Location"] == first.headers["Location"], "the replay has the same Location")
 
-    # 9. Hold two seats while paying, then confirm; confirming again answers the same booking
+    # 9. Who sits in each seat, and a voucher: a seat costs its type's price in the show's offer, less DEMO10's 10 %
+    offer = {offered.code: offered for offered in show.ticket_types}
+    check({"adult", "child", "senior", "student"} <= set(offer), "the show sells the demo's ticket types")
+    typed_seats = two_free_seats(answer("seat map before typed seats", shows_seats.sync_detailed(
+        show.id, client=anonymous), 200, SeatMap))
+    typed = answer("book with ticket types and a voucher", shows_book.sync_detailed(show.id, client=client, body=(
+        BookingRequest(tickets=[BookingRequestTicketRequest(seat=typed_seats[0], type_="student"),
+                                BookingRequestTicketRequest(seat=typed_seats[1], type_="senior")],
+                       voucher="demo10"))), 201, Booking)
+    check([seat.ticket_type for seat in typed.seats] == ["student", "senior"] and typed.voucher == "DEMO10",
+          "each seat has its ticket type, the booking its voucher")
+
+    def less_the_voucher(price):
+        return price - (price * Decimal("0.10")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    check([Decimal(seat.price) for seat in typed.seats]
+          == [less_the_voucher(Decimal(getattr(offer[seat.ticket_type].prices, seat.category.value)))
+              for seat in typed.seats]
+          and Decimal(typed.total_price) == sum(Decimal(seat.price) for seat in typed.seats),
+          "each seat costs its type's offered price less the voucher's 10 %; the total is their sum")
+
+    # 10. Hold two seats while paying, then confirm; confirming again answers the same booking
     to_hold = two_free_seats(answer("seat map before holding", shows_seats.sync_detailed(show.id, client=anonymous),
                                     200, SeatMap))
     holding = shows_hold.sync_detailed(show.id, client=client, body=BookingRequest(seat_numbers=to_hold))
@@ -222,13 +244,13 @@ def walk_through(server):
     check(answer("confirm again", bookings_confirm.sync_detailed(hold.id, client=client), 200, Booking) == confirmed,
           "confirming again answers the same booking")
 
-    # 10. Tickets: each seat's QR code, an SVG image
+    # 11. Tickets: each seat's QR code, an SVG image
     ticket = confirmed.seats[0]
     qr_code = bookings_ticket_qr.sync_detailed(hold.id, ticket.number, client=client)
     check(b"<svg" in answer("QR code", qr_code, 200, File).payload.read()
           and qr_code.headers["Content-Type"] == "image/svg+xml", "the QR code is an SVG image")
 
-    # 11. At the door: door staff check a ticket in exactly once; its booking can no longer be cancelled
+    # 12. At the door: door staff check a ticket in exactly once; its booking can no longer be cancelled
     not_staff = answer("check in, not door staff", check_in.sync_detailed(
         client=client, body=CheckInRequestRequest(ticket_code=ticket.ticket_code)), 403, Error)
     check(not_staff.code == "permission_denied", "a buyer is no door staff")
@@ -248,14 +270,14 @@ def walk_through(server):
     refused = answer("cancel a checked-in booking", bookings_cancel.sync_detailed(hold.id, client=client), 400, Error)
     check(refused.code == "checked_in", "a booking with a checked-in ticket stays")
 
-    # 12. Refresh: a new pair; the old refresh token stops working
+    # 13. Refresh: a new pair; the old refresh token stops working
     fresh = answer("refresh", auth_token_refresh.sync_detailed(
         client=anonymous, body=RefreshTokenRequest(refresh=tokens.refresh)), 200, TokenPair)
     answer("refresh with the used token", auth_token_refresh.sync_detailed(
         client=anonymous, body=RefreshTokenRequest(refresh=tokens.refresh)), 401, Error)
     client = AuthenticatedClient(base_url=api, token=fresh.access, raise_on_unexpected_status=True)
 
-    # 13. Log out: 205, no body; the refresh token is blacklisted
+    # 14. Log out: 205, no body; the refresh token is blacklisted
     logout = auth_logout.sync_detailed(client=client, body=RefreshTokenRequest(refresh=fresh.refresh))
     check(logout.status_code == 205 and logout.content == b"", f"log out answers 205 and no body ({logout!r})")
     print("  log out: 205")

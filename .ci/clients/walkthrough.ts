@@ -191,7 +191,26 @@ async function walkThrough(server: string): Promise<void> {
   check(first.response.headers.get("Idempotent-Replayed") === null
         && retry.response.headers.get("Idempotent-Replayed") === "true", "the retry says it is replayed");
 
-  // 9. Hold two seats while paying, then confirm; confirming again answers the same booking
+  // 9. Who sits in each seat, and a voucher: a seat costs its type's price in the show's offer, less DEMO10's 10 %
+  const offer = new Map(show.ticket_types.map((offered) => [offered.code, offered]));
+  check(["adult", "child", "senior", "student"].every((code) => offer.has(code)),
+        "the show sells the demo's ticket types");
+  const typedSeats = twoFreeSeats(await seatMapOf("seat map before typed seats"));
+  const typed = expectData("book with ticket types and a voucher", 201, await client.POST("/shows/{id}/book/", {
+    params: { path: { id: show.id } },
+    body: { tickets: [{ seat: typedSeats[0], type: "student" }, { seat: typedSeats[1], type: "senior" }],
+            voucher: "demo10" },
+  }));
+  check(typed.seats.map((seat) => seat.ticket_type).join() === "student,senior" && typed.voucher === "DEMO10",
+        "each seat has its ticket type, the booking its voucher");
+  // 10 % of a price in cents, rounded half-up to the cent
+  const lessTheVoucher = (price: number) => price - Math.floor((price + 5) / 10);
+  check(typed.seats.every((seat) => cents(seat.price)
+          === lessTheVoucher(cents(offer.get(seat.ticket_type)?.prices[seat.category] ?? "")))
+        && cents(typed.total_price) === typed.seats.reduce((sum, seat) => sum + cents(seat.price), 0),
+        "each seat costs its type's offered price less the voucher's 10 %; the total is their sum");
+
+  // 10. Hold two seats while paying, then confirm; confirming again answers the same booking
   const toHold = twoFreeSeats(await seatMapOf("seat map before holding"));
   const holding = await client.POST("/shows/{id}/hold/", {
     params: { path: { id: show.id } }, body: { seat_numbers: toHold },
@@ -218,13 +237,13 @@ async function walkThrough(server: string): Promise<void> {
   check(again.status === "CONFIRMED" && again.seats.map((seat) => seat.ticket_code).join() === ticketCodes.join(),
         "confirming again answers the same booking");
 
-  // 10. Tickets: each seat's QR code, an SVG image
+  // 11. Tickets: each seat's QR code, an SVG image
   const qr = await qrCode(confirmed.seats[0].number);
   check(qr.response.status === 200 && qr.response.headers.get("Content-Type") === "image/svg+xml"
         && (qr.data ?? "").includes("<svg"), `the QR code is an SVG image (HTTP ${qr.response.status})`);
   console.log("  QR code: 200");
 
-  // 11. At the door: door staff check a ticket in exactly once; its booking can no longer be cancelled
+  // 12. At the door: door staff check a ticket in exactly once; its booking can no longer be cancelled
   const ticket = confirmed.seats[0];
   check(expectError("check in, not door staff", 403, await client.POST("/check-in/", {
     body: { ticket_code: ticket.ticket_code ?? "" },
@@ -246,13 +265,13 @@ async function walkThrough(server: string): Promise<void> {
   check(expectError("cancel a checked-in booking", 400, await cancel(hold.id)).code === "checked_in",
         "a booking with a checked-in ticket stays");
 
-  // 12. Refresh: a new pair; the old refresh token stops working
+  // 13. Refresh: a new pair; the old refresh token stops working
   const refresh = (token: string) => client.POST("/auth/token/refresh/", { body: { refresh: token } });
   const fresh = expectData("refresh", 200, await refresh(tokens.refresh));
   expectError("refresh with the used token", 401, await refresh(tokens.refresh));
   access = fresh.access;
 
-  // 13. Log out: 205, no body; the refresh token is blacklisted
+  // 14. Log out: 205, no body; the refresh token is blacklisted
   const logout = await client.POST("/auth/logout/", { body: { refresh: fresh.refresh } });
   check(logout.response.status === 205, `log out answers 205, not ${logout.response.status}`);
   console.log("  log out: 205");

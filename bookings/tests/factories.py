@@ -33,9 +33,10 @@ def booking_with_seats(show, seats, user=None, cancelled=False):
     return booking
 
 
-def booked_seat(number, label, category="standard", price="9.50", ticket_code=None):
+def booked_seat(number, label, category="standard", price="9.50", ticket_code=None, ticket_type="adult"):
     """One entry of a booking's `seats` as the API answers it."""
-    return {"number": number, "label": label, "category": category, "price": price, "ticket_code": ticket_code}
+    return {"number": number, "label": label, "category": category, "ticket_type": ticket_type, "price": price,
+            "ticket_code": ticket_code}
 
 
 def ticket_code(show, seat):

@@ -205,7 +205,7 @@ class TestCheckIn:
         checked_in_at = Ticket.objects.get().checked_in_at
         assert first.json() == {
             "ticket_code": code, "booking": body["id"], "show": body["show"],
-            "seat": {"number": 13, "label": "B3", "category": "standard"},
+            "seat": {"number": 13, "label": "B3", "category": "standard"}, "ticket_type": "adult", "check_at_door": "",
             "checked_in_at": checked_in_at.isoformat().replace("+00:00", "Z"),
         }
         assert second.status_code == 409

@@ -1,14 +1,16 @@
 """Staff manage the catalogue in the admin; the rules hold there too."""
 import io
 from datetime import datetime, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from bookings.models import Booking, Voucher
 from bookings.tests.factories import booking_with_seats
-from movies.models import Movie, Screen, Show
+from movies.models import Movie, Screen, Show, TicketType
 from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +88,9 @@ def test_moving_a_show_with_live_tickets_is_a_form_error(admin_client):
 def test_pages_of_every_model_render(admin_client):
     show = ShowFactory()
     for path in ["/admin/movies/movie/", f"/admin/movies/movie/{show.movie_id}/change/", "/admin/movies/screen/",
-                 f"/admin/movies/screen/{show.screen_id}/change/", "/admin/movies/show/add/"]:
+                 f"/admin/movies/screen/{show.screen_id}/change/", "/admin/movies/show/add/",
+                 f"/admin/movies/show/{show.pk}/change/", "/admin/movies/tickettype/", "/admin/movies/tickettype/add/",
+                 "/admin/bookings/voucher/", "/admin/bookings/voucher/add/"]:
         assert admin_client.get(path).status_code == 200, path
 
 
@@ -103,6 +107,21 @@ def test_load_demo_is_idempotent_and_has_no_overlaps():
                                             ends_at=show.ends_at, exclude_pk=show.pk)
 
 
+def test_load_demo_sells_four_ticket_types_and_a_voucher_and_no_child_seats_for_an_adult_film():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+
+    types = {ticket_type.code: ticket_type for ticket_type in TicketType.objects.all()}
+    assert set(types) == {"adult", "child", "senior", "student"}
+    assert types["adult"].is_default
+    assert (types["child"].discount_percent, types["senior"].discount_amount) == (Decimal("30"), Decimal("2.00"))
+    assert (types["student"].discount_percent, types["student"].check_at_door) == (Decimal("15"), "Student card")
+    assert Voucher.objects.get(code="DEMO10").discount_percent == Decimal("10")
+    assert "Ticket types: adult, child, senior, student; voucher: DEMO10 (10 % off)" in out.getvalue()
+    adult_film = Show.objects.filter(movie__age_rating="18").first()
+    assert {ticket_type.code for ticket_type in adult_film.ticket_types.all()} == {"adult", "senior", "student"}
+
+
 def test_load_demo_always_leaves_a_show_whose_door_opens_within_two_hours():
     call_command("load_demo", stdout=io.StringIO())
     later = timezone.now() + timedelta(minutes=100)  # the first show starting soon is running then
@@ -115,3 +134,49 @@ def test_load_demo_always_leaves_a_show_whose_door_opens_within_two_hours():
     for show in Show.objects.select_related("movie"):
         assert not Show.objects.overlapping(screen_id=show.screen_id, starts_at=show.starts_at,
                                             ends_at=show.ends_at, exclude_pk=show.pk)
+
+
+class TestTicketTypesInTheAdmin:
+    def test_saving_another_type_as_default_takes_the_default_over(self, admin_client):
+        response = admin_client.post("/admin/movies/tickettype/add/", {
+            "code": "member", "name": "Member", "discount_percent": "10", "check_at_door": "Member card",
+            "is_default": "on", "active": "on"})
+
+        assert response.status_code == 302, response.content
+        assert list(TicketType.objects.filter(is_default=True).values_list("code", flat=True)) == ["member"]
+
+    def test_the_default_cannot_be_unset_deactivated_or_deleted(self, admin_client):
+        adult = TicketType.objects.get(is_default=True)
+
+        response = admin_client.post(f"/admin/movies/tickettype/{adult.pk}/change/", {
+            "code": "adult", "name": "Adult", "check_at_door": "", "active": "on"})
+
+        assert response.status_code == 200
+        assert "always the default" in response.content.decode()
+        response = admin_client.post(f"/admin/movies/tickettype/{adult.pk}/change/", {
+            "code": "adult", "name": "Adult", "check_at_door": "", "is_default": "on"})
+        assert "must be active" in response.content.decode()
+        assert admin_client.get(f"/admin/movies/tickettype/{adult.pk}/delete/").status_code == 403
+        adult.refresh_from_db()
+        assert (adult.is_default, adult.active) == (True, True)
+
+    def test_a_type_tickets_were_sold_as_offers_no_delete(self, admin_client):
+        child = TicketType.objects.create(code="child", name="Child", discount_percent=Decimal("30"))
+        unused = TicketType.objects.create(code="unused", name="Unused")
+        booking = booking_with_seats(ShowFactory(), [1])
+        booking.tickets.update(ticket_type=child)
+
+        assert admin_client.get(f"/admin/movies/tickettype/{child.pk}/delete/").status_code == 403
+        assert admin_client.post(f"/admin/movies/tickettype/{unused.pk}/delete/", {"post": "yes"}).status_code == 302
+        assert set(TicketType.objects.values_list("code", flat=True)) == {"adult", "child"}
+
+
+def test_the_voucher_list_shows_live_uses(admin_client):
+    voucher = Voucher.objects.create(code="SPRING", discount_percent=Decimal("10"), max_uses=5)
+    show = ShowFactory()
+    for seat, cancelled in [(1, False), (2, False), (3, True)]:
+        Booking.objects.filter(pk=booking_with_seats(show, [seat], cancelled=cancelled).pk).update(voucher=voucher)
+
+    page = admin_client.get("/admin/bookings/voucher/").content.decode()
+
+    assert '<td class="field-uses">2</td>' in page

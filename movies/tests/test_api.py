@@ -37,7 +37,7 @@ class TestMovies:
         assert set(body) == {"count", "next", "previous", "results"}
         assert [movie["title"] for movie in body["results"]] == ["Alpha", "Mu", "Zeta"]
         assert set(body["results"][0]) == {"id", "title", "description", "duration_minutes", "genre", "language",
-                                           "release_date", "poster_url"}
+                                           "release_date", "poster_url", "age_rating"}
 
     def test_search_is_case_insensitive_on_title(self, api_client):
         wanted = MovieFactory(title="The Dark Night")
@@ -139,6 +139,8 @@ class TestShowLists:
             "ends_at": iso(sooner.starts_at + timedelta(minutes=120)),
             "price": "9.50",
             "prices": {"standard": "9.50", "premium": "9.50", "accessible": "9.50"},
+            "ticket_types": [{"code": "adult", "name": "Adult",
+                              "prices": {"standard": "9.50", "premium": "9.50", "accessible": "9.50"}}],
             "currency": "EUR",
             "total_seats": 50,
             "available_seats": 50,
@@ -252,8 +254,9 @@ class TestShowLists:
             show = ShowFactory(starts_at=hours_from_now(hour + 1))
             booking_with_seats(show, [1, 2])
 
-        # The page, its count, and (a cache miss) when the next hold expires.
-        with django_assert_max_num_queries(3):
+        # The page, its count, the active ticket types and the shows' limits of them, and (a cache miss) when the
+        # next hold expires.
+        with django_assert_max_num_queries(5):
             response = api_client.get("/api/shows/?page_size=100")
 
         assert len(response.json()["results"]) == 40
@@ -264,7 +267,7 @@ class TestShowLists:
         for hour in range(30):
             ShowFactory(movie=movie, starts_at=hours_from_now(hour + 1))
 
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(6):
             response = api_client.get(f"/api/movies/{movie.id}/shows/?page_size=100")
 
         assert len(response.json()["results"]) == 30

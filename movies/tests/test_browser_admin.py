@@ -69,6 +69,8 @@ def test_staff_add_a_movie_and_a_show_that_the_public_api_lists(browser_page, li
         "starts_at": starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ends_at": (starts_at + timedelta(minutes=166)).strftime(
             "%Y-%m-%dT%H:%M:%SZ"),
         "price": "12.50", "prices": {"standard": "12.50", "premium": "12.50", "accessible": "12.50"},
+        "ticket_types": [{"code": "adult", "name": "Adult",
+                          "prices": {"standard": "12.50", "premium": "12.50", "accessible": "12.50"}}],
         "currency": "EUR", "total_seats": screen.capacity, "available_seats": screen.capacity,
     }]
 

@@ -44,6 +44,15 @@ MOVIES = [
     ("The Quiet Algorithm", 117, "Science Fiction", "English", date(2026, 10, 30), "A model that refuses to answer."),
 ]
 
+# (code, name, percent off, amount off, what the door checks); Adult, the default, comes with the database.
+TICKET_TYPES = [
+    ("child", "Child", Decimal("30"), None, ""),
+    ("senior", "Senior", None, Decimal("2.00"), ""),
+    ("student", "Student", Decimal("15"), None, "Student card"),
+]
+DEMO_VOUCHER = ("DEMO10", Decimal("10"))  # 10 % off any ticket of any show
+ADULTS_ONLY = "Iron Monsoon"  # an adult film: its shows sell no child tickets
+
 # Start times (UTC) of each day's shows; 3.5 hours apart, longer than any demo movie, so no overlap.
 SLOTS = [time(11, 0), time(14, 30), time(18, 0), time(21, 30)]
 PRICES = [Decimal("8.50"), Decimal("10.00"), Decimal("12.50"), Decimal("12.50")]
@@ -67,6 +76,8 @@ class Command(BaseCommand):
         movie_model = apps.get_model("movies", "Movie")
         screen_model = apps.get_model("movies", "Screen")
         show_model = apps.get_model("movies", "Show")
+        ticket_types = self.ensure_ticket_types()
+        voucher = self.ensure_voucher()
 
         screens = [
             screen_model.objects.get_or_create(name=name, defaults={"rows": rows, "seats_per_row": seats,
@@ -77,6 +88,7 @@ class Command(BaseCommand):
             movie_model.objects.get_or_create(title=title, defaults={
                 "duration_minutes": minutes, "genre": genre, "language": language,
                 "release_date": released, "description": description,
+                "age_rating": "18" if title == ADULTS_ONLY else "",
             })[0]
             for title, minutes, genre, language, released, description in MOVIES
         ]
@@ -88,12 +100,14 @@ class Command(BaseCommand):
             for screen_index, screen in enumerate(screens):
                 for slot_index, slot in enumerate(SLOTS):
                     movie = movies[(day_offset * 5 + screen_index * len(SLOTS) + slot_index) % len(movies)]
-                    _, created = show_model.objects.get_or_create(
+                    show, created = show_model.objects.get_or_create(
                         screen=screen,
                         starts_at=datetime.combine(day, slot, tzinfo=UTC),
                         defaults={"movie": movie, "price": PRICES[slot_index],
                                   "premium_price": PRICES[slot_index] + PREMIUM_SURCHARGE},
                     )
+                    if created and movie.title == ADULTS_ONLY:
+                        show.ticket_types.set([kind for kind in ticket_types if kind.code != "child"])
                     created_shows += created
 
         door_screen = screen_model.objects.get_or_create(
@@ -108,8 +122,23 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo catalogue ready: {len(screens)} screens, {len(movies)} movies, {created_shows} new shows. "
             f"Demo login: {DEMO_USER[0]} / {DEMO_USER[2]}; staff (admin): {DEMO_STAFF[0]} / {DEMO_STAFF[2]}; "
-            f"group for door staff: {DOOR_STAFF_GROUP}."
+            f"group for door staff: {DOOR_STAFF_GROUP}. Ticket types: "
+            f"{', '.join(ticket_type.code for ticket_type in ticket_types)}; voucher: {voucher.code} "
+            f"({voucher.discount_percent:g} % off)."
         ))
+
+    def ensure_ticket_types(self):
+        """Every active ticket type, the demo's made if missing (staff edits of them are kept)."""
+        ticket_type_model = apps.get_model("movies", "TicketType")
+        for code, name, percent, amount, check_at_door in TICKET_TYPES:
+            ticket_type_model.objects.get_or_create(code=code, defaults={
+                "name": name, "discount_percent": percent, "discount_amount": amount, "check_at_door": check_at_door})
+        return list(ticket_type_model.objects.filter(active=True).order_by("pk"))
+
+    def ensure_voucher(self):
+        code, percent = DEMO_VOUCHER
+        return apps.get_model("bookings", "Voucher").objects.get_or_create(
+            code=code, defaults={"discount_percent": percent})[0]
 
     def ensure_show_starting_soon(self, show_model, screen, movie):
         """A show on `screen` starting within DOOR_SHOW_WITHIN, after the one running there; 1 if it made one."""
