@@ -1,5 +1,6 @@
 """Input and output shapes of the auth endpoints."""
 import axes.utils
+from confusable_homoglyphs import confusables
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -12,12 +13,13 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.serializers import UTCDateTimeField
 from core.throttling import client_ip
+from core.validators import reject_control_characters
 
 User = get_user_model()
 
 
 class SignupSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator(), reject_control_characters])
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
                                      style={"input_type": "password"})
@@ -25,6 +27,14 @@ class SignupSerializer(serializers.Serializer):
                                       style={"input_type": "password"}, help_text="Optional; must equal password.")
 
     def validate_username(self, username):
+        # The name as it is stored (create_user applies NFKC): a fullwidth `ｄｅｍｏ` is `demo`, and taken.
+        username = User.normalize_username(username)
+        if "@" in username:
+            # An `@` would let a username pass for another account's email at login.
+            raise serializers.ValidationError("A username may not contain @.")
+        if confusables.is_mixed_script(username):
+            raise serializers.ValidationError("A username must be written in one script (no Latin mixed with "
+                                              "Cyrillic or Greek letters).")
         if User.objects.filter(username__iexact=username).exists():
             raise serializers.ValidationError("A user with that username already exists.")
         return username

@@ -53,6 +53,9 @@ class TestSignup:
             ({"username": "x", "email": "x@example.com"}, "password"),
             (signup_body(username="bad name!"), "username"),
             (signup_body(username="a" * 10_000), "username"),
+            (signup_body(username="TAKEN@EXAMPLE.COM"), "username"),
+            (signup_body(username="dem\u043e"), "username"),  # a Cyrillic о
+            (signup_body(username="\uff54\uff41\uff4b\uff45\uff4e"), "username"),  # fullwidth: NFKC makes it `taken`
         ],
     )
     def test_refusals_name_the_field_and_create_nobody(self, api_client, body, field):
