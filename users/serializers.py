@@ -78,7 +78,8 @@ class AccountLocked(Throttled):
 
 
 class LoginSerializer(TokenObtainPairSerializer):
-    """simplejwt's login, taking the username in `username` or the email in `email` (or in `username`)."""
+    """simplejwt's login, taking the username in `username` or the email in `email` (or in `username`): see
+    users.backends for which accounts each can match."""
 
     default_error_messages = {"no_active_account": "No active account found with the given credentials."}
 
@@ -92,6 +93,9 @@ class LoginSerializer(TokenObtainPairSerializer):
         if not identifier:
             message = "Send your username in `username` or your email in `email`."
             raise serializers.ValidationError({"username": [message]})
+        if not attrs.get("username") and "@" not in identifier:
+            # `email` matches emails only; without an `@` it could only have matched a username.
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         attrs["username"] = identifier
         request = self.context["request"]
         try:

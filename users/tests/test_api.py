@@ -103,6 +103,36 @@ class TestLogin:
         me = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
         assert me.json()["id"] == carol.id
 
+    def test_an_email_shaped_username_is_refused_and_the_owner_of_that_email_still_logs_in(self, api_client):
+        victim = UserFactory(username="victim", email="victim@mail.com")
+
+        signup = api_client.post(SIGNUP, signup_body(username="VICTIM@MAIL.COM", email="thief@example.com"),
+                                 format="json")
+        by_email = login(api_client, email="victim@mail.com", password=PASSWORD)
+
+        assert signup.status_code == 400
+        assert "username" in signup.json()
+        assert by_email.status_code == 200
+        me = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {by_email.json()['access']}")
+        assert me.json()["id"] == victim.id
+
+    @pytest.mark.parametrize(
+        "credentials",
+        [
+            {"email": "carol"},  # `email` matches emails only
+            {"username": "mallory@example.com"},  # an identifier with `@` matches emails only
+        ],
+    )
+    def test_each_field_matches_its_own_kind_of_identifier_only(self, api_client, credentials):
+        UserFactory(username="carol", email="carol@example.com")
+        # An account made before usernames lost `@`: its username must not answer for the email it spells.
+        UserFactory(username="mallory@example.com", email="other@example.com")
+
+        response = login(api_client, password=PASSWORD, **credentials)
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "no_active_account"
+
     def test_wrong_password_and_unknown_user_get_the_same_401(self, api_client):
         UserFactory(username="carol")
 
