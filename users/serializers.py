@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
@@ -14,6 +15,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from core.serializers import UTCDateTimeField
 from core.throttling import client_ip
 from core.validators import reject_control_characters
+from users import services
 
 User = get_user_model()
 
@@ -117,7 +119,7 @@ class LoginSerializer(TokenObtainPairSerializer):
 
 class RefreshSerializer(TokenRefreshSerializer):
     """simplejwt's refresh, answering 401 (not a crash) when the token's user no longer exists or is inactive,
-    and when the password changed since the token was issued.
+    and when the password changed since the token was issued; one token refreshes once, however many try at once.
 
     simplejwt checks its revocation claim (CHECK_REVOKE_TOKEN) only when an access token authenticates a
     request, not on refresh; without this check a refresh token would outlive a password change.
@@ -136,7 +138,10 @@ class RefreshSerializer(TokenRefreshSerializer):
         revoked = refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
         if jwt_settings.CHECK_REVOKE_TOKEN and revoked:
             raise AuthenticationFailed(self.error_messages["password_changed"], "password_changed")
-        return super().validate(attrs)
+        with transaction.atomic():
+            # Of parallel refreshes of one token, one blacklists it and is answered; the others find it spent.
+            services.lock_unspent_refresh_token(refresh)
+            return super().validate(attrs)
 
 
 class PasswordChangeSerializer(serializers.Serializer):

@@ -1,7 +1,9 @@
-"""Account rules: creating users, changing a password."""
+"""Account rules: creating users, changing a password, spending a refresh token."""
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from core.exceptions import DomainError
 
@@ -58,3 +60,17 @@ def change_password(*, user, old_password, new_password):
     user.set_password(new_password)
     user.save(update_fields=["password"])
     return user
+
+
+def lock_unspent_refresh_token(token):
+    """Lock `token`'s OutstandingToken row until the surrounding transaction ends, then raise TokenError if the
+    token is blacklisted (used by a refresh, or logged out).
+
+    simplejwt checks the blacklist and writes to it in two steps: two requests with one token could both pass the
+    check, and both be answered a new pair. Under the row lock (on SQLite, the write lock BEGIN IMMEDIATE takes)
+    the second waits for the first to commit its blacklisting, then sees it here.
+    """
+    outstanding, _ = token.outstand()
+    OutstandingToken.objects.select_for_update().get(pk=outstanding.pk)
+    if BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise TokenError("Token is blacklisted")

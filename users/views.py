@@ -1,4 +1,5 @@
 """Sign up, log in (JWT), refresh, log out, who-am-I and change the password."""
+from django.db import transaction
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
@@ -117,7 +118,13 @@ class LogoutView(APIView):
             raise InvalidToken(str(error)) from None
         if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(request.user.pk):
             raise InvalidToken("This refresh token belongs to another user.")
-        token.blacklist()
+        try:
+            with transaction.atomic():
+                # A refresh of this token at the same moment must not also get a new pair.
+                services.lock_unspent_refresh_token(token)
+                token.blacklist()
+        except TokenError as error:
+            raise InvalidToken(str(error)) from None
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
