@@ -30,6 +30,7 @@ from core.serializers import money
 from core.throttling import BookingRateThrottle
 from core.views import CreatedLocationMixin, JSONErrorsMixin
 from movies.models import Show
+from users.permissions import VerifiedEmailIfMandatory
 
 BOOK_BODY = openapi.Schema(
     title="BookingRequest",
@@ -71,7 +72,7 @@ class TakeSeatsView(CreatedLocationMixin, APIView):
     """Book or hold seats of a show: the same body, checks and answers. Subclasses name the `operation`
     (for Idempotency-Key fingerprints) and its service, `take_seats`."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailIfMandatory]
     throttle_classes = [BookingRateThrottle]
     created_url_name = "booking-detail"
 
@@ -223,7 +224,7 @@ class BookingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                                        "(`payments_disabled`)"),
                    503: error_response("The payment provider did not answer: retry")},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, VerifiedEmailIfMandatory])
     def pay(self, request, pk=None):
         """Start (or resume) paying for your live hold with Stripe: the answer is what Stripe.js or the mobile
         SDKs need to take the payment. The amount is the booking's total_price. Asking again answers the same

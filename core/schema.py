@@ -42,6 +42,7 @@ from drf_yasg.inspectors.field import get_queryset_from_view
 from rest_framework import permissions, serializers
 
 from core.permissions import IsStaffOrReadOnly
+from users.permissions import VerifiedEmailIfMandatory
 
 ERROR_SCHEMA = openapi.Schema(
     title="Error",
@@ -318,6 +319,12 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             responses.setdefault("401", error_response("No token is needed, but the one sent is invalid or expired"))
         if method not in permissions.SAFE_METHODS and self._is_staff_only():
             responses.setdefault("403", error_response("Only staff may do this"))
+        if self._needs_a_verified_email():
+            unverified = ("with EMAIL_VERIFICATION=mandatory, your email is not verified yet "
+                          "(`code: email_unverified`; staff are exempt)")
+            other = responses.get("403")
+            responses["403"] = error_response(f"{other.description}; or {unverified}" if other
+                                              else unverified[0].upper() + unverified[1:])
         if "{" in self.path:
             responses.setdefault("404", error_response("No such object, or not yours"))
         elif self.should_page():
@@ -396,6 +403,9 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
             isinstance(permission, permissions.AllowAny) or (safe and isinstance(permission, READ_ONLY_PUBLIC))
             for permission in self.view.get_permissions()
         )
+
+    def _needs_a_verified_email(self):
+        return any(isinstance(permission, VerifiedEmailIfMandatory) for permission in self.view.get_permissions())
 
     def _is_staff_only(self):
         return any(isinstance(permission, (IsStaffOrReadOnly, permissions.IsAdminUser))

@@ -199,6 +199,17 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Movie Booking <tickets@localhost>")
 
+# Email verification (API.md, "Abuse limits, email verification"): signup mails a single-use token, valid for
+# EMAIL_VERIFICATION_HOURS, to POST to /api/auth/verify-email/. `none`: no mail, nothing required. `optional`:
+# the mail goes out, nothing is refused. `mandatory`: an unverified non-staff user may not book, hold or pay (403).
+EMAIL_VERIFICATION_MODES = ("none", "optional", "mandatory")
+EMAIL_VERIFICATION = env_str("EMAIL_VERIFICATION", "optional").lower()
+if EMAIL_VERIFICATION not in EMAIL_VERIFICATION_MODES:
+    raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be none, optional or mandatory, not {EMAIL_VERIFICATION!r}.")
+EMAIL_VERIFICATION_HOURS = env_int("EMAIL_VERIFICATION_HOURS", 48)
+if EMAIL_VERIFICATION_HOURS < 1:
+    raise ImproperlyConfigured(f"EMAIL_VERIFICATION_HOURS must be at least 1, not {EMAIL_VERIFICATION_HOURS}.")
+
 # Seconds a hold keeps its seats for the buyer before they are free again (clients count down to `expires_at`).
 HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
 if HOLD_SECONDS < 1:
@@ -258,6 +269,7 @@ def throttle_rate(name, default):
 
 THROTTLE_AUTH = throttle_rate("THROTTLE_AUTH", "20/minute")
 THROTTLE_BOOKING = throttle_rate("THROTTLE_BOOKING", "60/minute")
+THROTTLE_VERIFY_RESEND = throttle_rate("THROTTLE_VERIFY_RESEND", "3/hour")  # per user: each one sends a mail
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],

@@ -68,7 +68,14 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "date_joined"]
+        fields = ["id", "username", "email", "date_joined", "email_verified"]
+        read_only_fields = ["email_verified"]
+
+
+class VerifyEmailSerializer(serializers.Serializer):
+    # No length limit here: any string that is not a live token is the one answer `invalid_token`.
+    token = serializers.CharField(allow_blank=True, trim_whitespace=False,
+                                  help_text="The token from the verification mail")
 
 
 class AccountLocked(Throttled):

@@ -1,10 +1,10 @@
-"""Sign up, log in (JWT), refresh, log out, who-am-I and change the password."""
+"""Sign up, verify the email, log in (JWT), refresh, log out, who-am-I and change the password."""
 from django.db import transaction
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from drf_yasg import openapi
-from drf_yasg.utils import swagger_auto_schema
+from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -27,7 +27,9 @@ from users.serializers import (
     SignupSerializer,
     TokenPairSerializer,
     UserSerializer,
+    VerifyEmailSerializer,
 )
+from users.throttling import VerificationResendRateThrottle
 
 LOGIN_BODY = openapi.Schema(
     title="LoginRequest",
@@ -77,6 +79,49 @@ class SignupView(CreatedLocationMixin, NoStoreMixin, APIView):
             password=serializer.validated_data["password"],
         )
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class VerifyEmailView(NoStoreMixin, APIView):
+    authentication_classes = []  # the token says who: a stale bearer header must not make it 401
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    @swagger_auto_schema(
+        operation_id="auth_verify_email",
+        operation_summary="Verify your email",
+        operation_description="Send the token of the verification mail that signup (or a resend) sent. The token "
+                              "works once, for EMAIL_VERIFICATION_HOURS, and only while the email is the one it "
+                              "was sent to. Answers the account, now with `email_verified: true`.",
+        request_body=VerifyEmailSerializer,
+        responses={200: MeSerializer,
+                   400: error_response("The token is malformed, forged, expired or used (`code: invalid_token`); "
+                                       "or `token` is missing: `{token: [messages]}`", VALIDATION_ERROR_SCHEMA)},
+    )
+    def post(self, request):
+        serializer = VerifyEmailSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.verify_email(serializer.validated_data["token"])
+        return Response(MeSerializer(user).data)
+
+
+class ResendVerificationView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [VerificationResendRateThrottle]
+
+    @swagger_auto_schema(
+        operation_id="auth_verify_email_resend",
+        operation_summary="Send the verification mail again",
+        operation_description="Queues a new verification mail with a new token (earlier tokens keep working until "
+                              "they expire). At most THROTTLE_VERIFY_RESEND per user.",
+        request_body=no_body,
+        responses={202: "The mail is queued: `{detail}`",
+                   400: error_response("The email is already verified (`code: already_verified`), or verification "
+                                       "is switched off (`code: verification_disabled`)")},
+    )
+    def post(self, request):
+        services.resend_verification_mail(request.user)
+        return Response({"detail": f"A new verification mail is on its way to {request.user.email}."},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 @method_decorator(name="post", decorator=swagger_auto_schema(

@@ -265,7 +265,7 @@ class TestMe:
 
         assert response.status_code == 200
         assert response.json()["id"] == user.id
-        assert set(response.json()) == {"id", "username", "email", "date_joined"}
+        assert set(response.json()) == {"id", "username", "email", "date_joined", "email_verified"}
 
     @pytest.mark.parametrize(
         "header",
