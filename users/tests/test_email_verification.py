@@ -14,9 +14,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from bookings.models import Booking
 from bookings.tests.factories import booking_with_seats
+from bookings.tests.fake_stripe import free_port
 from conftest import bearer_client
 from movies.tests.factories import ShowFactory
 from users import tokens
@@ -34,6 +36,10 @@ def sign_up(api_client, username="alice"):
     response = api_client.post(SIGNUP, body, format="json")
     assert response.status_code == 201, response.json()
     return User.objects.get(username=username)
+
+
+def run_the_worker():
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
 def token_in(message):
@@ -88,6 +94,27 @@ class TestThroughTheMail:
         assert len(smtp_server.messages) == 2
         assert verify(api_client, token_in(smtp_server.messages[1][1])).status_code == 200
         assert is_verified(user)
+
+    def test_with_a_worker_the_mail_is_queued_in_the_signups_transaction_and_retried_while_the_server_is_down(
+            self, api_client, smtp_server, settings):
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        port = settings.EMAIL_PORT
+        settings.EMAIL_PORT = free_port()  # nothing listens: connection refused
+
+        user = sign_up(api_client)
+        [queued] = DBTaskResult.objects.all()
+        run_the_worker()
+        retry = DBTaskResult.objects.get(status="READY")
+        settings.EMAIL_PORT = port  # the server is back, and the retry's time has come
+        DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+        run_the_worker()
+
+        assert queued.task_path.endswith("send_verification_mail")
+        assert queued.args_kwargs["args"] == [user.pk]
+        assert retry.args_kwargs["args"] == [user.pk, 2]
+        [(recipients, message)] = smtp_server.messages
+        assert recipients == ["alice@example.com"]
+        assert verify(api_client, token_in(message)).status_code == 200
 
     @override_settings(EMAIL_VERIFICATION="none")
     def test_with_verification_off_signup_mails_nothing_and_resend_is_refused(self, api_client, smtp_server):
@@ -265,3 +292,17 @@ def test_swagger_documents_verification_and_the_403_of_book_hold_and_pay(api_cli
     for route in ("/shows/{id}/book/", "/shows/{id}/hold/", "/bookings/{id}/pay/"):
         assert "email_unverified" in answers(route)["403"]["description"], route
     assert "Staff may read another's booking" in answers("/bookings/{id}/pay/")["403"]["description"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("new_email", "verified_after"), [("new@example.com", False), ("carol@example.com", True)])
+def test_an_email_changed_in_the_admin_is_unverified_again(admin_client, new_email, verified_after):
+    carol = UserFactory(username="carol", email="carol@example.com", email_verified=True)
+    form = {"username": "carol", "email": new_email, "email_verified": "on", "is_active": "on",
+            "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
+
+    response = admin_client.post(f"/admin/users/user/{carol.pk}/change/", form)
+
+    assert response.status_code == 302, response.content
+    assert User.objects.get(pk=carol.pk).email == new_email
+    assert is_verified(carol) is verified_after
