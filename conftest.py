@@ -1,11 +1,14 @@
 """Fixtures shared by every app's tests."""
+import email
 import os
 import subprocess
 import time
+from email import policy
 from pathlib import Path
 
 import pytest
 import redis
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.cache import cache, caches
@@ -14,6 +17,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from bookings.tests.fake_stripe import free_port
 from users.tests.factories import UserFactory
 
 # Playwright's sync API keeps an asyncio loop running in the main thread from the first browser test to the
@@ -36,6 +40,29 @@ def pytest_configure(config):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Throttle counts must not leak from one test into the next, nor into a developer's cache folder.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is sent."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and the project's settings pointing at it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture(autouse=True)

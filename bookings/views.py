@@ -33,6 +33,7 @@ from core.serializers import money
 from core.throttling import BookingRateThrottle
 from core.views import CreatedLocationMixin, JSONErrorsMixin, PrivateAnswerMixin
 from movies.models import Show
+from users.permissions import VerifiedEmailIfMandatory
 
 SEAT = openapi.Schema(type=openapi.TYPE_STRING, description='A seat number or label: "5", "C7"')
 BOOK_BODY = openapi.Schema(
@@ -85,7 +86,7 @@ class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
     """Book or hold seats of a show: the same body, checks and answers. Subclasses name the `operation`
     (for Idempotency-Key fingerprints) and its service, `take_seats`."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailIfMandatory]
     throttle_classes = [BookingRateThrottle]
     created_url_name = "booking-detail"
 
@@ -258,7 +259,7 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
                                        "(`payments_disabled`)"),
                    503: error_response("The payment provider did not answer: retry")},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, VerifiedEmailIfMandatory])
     def pay(self, request, pk=None):
         """Start (or resume) paying for your live hold with Stripe: the answer is what Stripe.js or the mobile
         SDKs need to take the payment. The amount is the booking's total_price. Asking again answers the same

@@ -25,5 +25,7 @@ class ModelPermissions(permissions.DjangoModelPermissions):
 class ModelPermissionsOrReadOnly(ModelPermissions):
     """Anyone reads; a write needs the model permission it amounts to, as for ModelPermissions."""
 
+    perms_map = permissions.DjangoModelPermissions.perms_map  # reads need none
+
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or super().has_permission(request, view)

@@ -42,6 +42,7 @@ from drf_yasg.inspectors.field import get_queryset_from_view
 from rest_framework import permissions, serializers
 
 from core.permissions import ModelPermissionsOrReadOnly
+from users.permissions import VerifiedEmailIfMandatory
 
 ERROR_SCHEMA = openapi.Schema(
     title="Error",
@@ -320,6 +321,12 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
         if needed:
             responses.setdefault("403", error_response(f"Without the permission {' and '.join(needed)} "
                                                        "(`code: permission_denied`)"))
+        if self._needs_a_verified_email():
+            unverified = ("with EMAIL_VERIFICATION=mandatory, your email is not verified yet "
+                          "(`code: email_unverified`; staff are exempt)")
+            other = responses.get("403")
+            responses["403"] = error_response(f"{other.description}; or {unverified}" if other
+                                              else unverified[0].upper() + unverified[1:])
         if "{" in self.path:
             responses.setdefault("404", error_response("No such object, or not yours"))
         elif self.should_page():
@@ -400,9 +407,12 @@ class ErrorAwareAutoSchema(SwaggerAutoSchema):
         )
 
     def _model_permissions_needed(self):
-        """The Django model permissions (`app.codename`) this operation needs; none for a read."""
+        """The Django model permissions (`app.codename`) this operation needs; none for a public read."""
         for permission in self.view.get_permissions():
             if isinstance(permission, permissions.DjangoModelPermissions):
                 model = get_queryset_from_view(self.view).model
                 return permission.get_required_permissions(self.method.upper(), model)
         return []
+
+    def _needs_a_verified_email(self):
+        return any(isinstance(permission, VerifiedEmailIfMandatory) for permission in self.view.get_permissions())

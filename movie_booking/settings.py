@@ -204,6 +204,16 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Movie Booking <tickets@local
 MAIL_PER_ADDRESS_PER_HOUR = env_int("MAIL_PER_ADDRESS_PER_HOUR", 20)
 if MAIL_PER_ADDRESS_PER_HOUR < 1:
     raise ImproperlyConfigured(f"MAIL_PER_ADDRESS_PER_HOUR must be at least 1, not {MAIL_PER_ADDRESS_PER_HOUR}.")
+# Email verification (API.md, "Abuse limits, email verification"): signup mails a single-use token, valid for
+# EMAIL_VERIFICATION_HOURS, to POST to /api/auth/verify-email/. `none`: no mail, nothing required. `optional`:
+# the mail goes out, nothing is refused. `mandatory`: an unverified non-staff user may not book, hold or pay (403).
+EMAIL_VERIFICATION_MODES = ("none", "optional", "mandatory")
+EMAIL_VERIFICATION = env_str("EMAIL_VERIFICATION", "optional").lower()
+if EMAIL_VERIFICATION not in EMAIL_VERIFICATION_MODES:
+    raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be none, optional or mandatory, not {EMAIL_VERIFICATION!r}.")
+EMAIL_VERIFICATION_HOURS = env_int("EMAIL_VERIFICATION_HOURS", 48)
+if EMAIL_VERIFICATION_HOURS < 1:
+    raise ImproperlyConfigured(f"EMAIL_VERIFICATION_HOURS must be at least 1, not {EMAIL_VERIFICATION_HOURS}.")
 
 # Seconds a hold keeps its seats for the buyer before they are free again (clients count down to `expires_at`).
 HOLD_SECONDS = env_int("HOLD_SECONDS", 600)
@@ -275,6 +285,7 @@ def throttle_rate(name, default):
 
 THROTTLE_AUTH = throttle_rate("THROTTLE_AUTH", "20/minute")
 THROTTLE_BOOKING = throttle_rate("THROTTLE_BOOKING", "60/minute")
+THROTTLE_VERIFY_RESEND = throttle_rate("THROTTLE_VERIFY_RESEND", "3/hour")  # per user: each one sends a mail
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],

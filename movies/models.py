@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.validators import reject_control_characters
 from movies import seating
 
 MAX_DURATION_MINUTES = 1440
@@ -23,13 +24,13 @@ class TicketType(models.Model):
     (movies.pricing). Exactly one active type is the default, the type of a seat asked for without one."""
 
     code = models.SlugField(max_length=32, unique=True, help_text="What clients send, e.g. child")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[reject_control_characters])
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
                                            validators=[MinValueValidator(0), MaxValueValidator(100)],
                                            help_text="Off the seat's price, rounded half-up to the cent")
     discount_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
                                           validators=[MinValueValidator(0)], help_text="Off the seat's price")
-    check_at_door = models.CharField(max_length=100, blank=True,
+    check_at_door = models.CharField(max_length=100, blank=True, validators=[reject_control_characters],
                                      help_text='What door staff check, e.g. "Student card"; empty: nothing')
     is_default = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
@@ -59,16 +60,17 @@ def default_ticket_type():
 
 
 class Movie(models.Model):
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[reject_control_characters])
     description = models.TextField(blank=True, max_length=5000)
     duration_minutes = models.PositiveIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MINUTES)]
     )
-    genre = models.CharField(max_length=50, blank=True)
-    language = models.CharField(max_length=50, blank=True)
+    genre = models.CharField(max_length=50, blank=True, validators=[reject_control_characters])
+    language = models.CharField(max_length=50, blank=True, validators=[reject_control_characters])
     release_date = models.DateField(null=True, blank=True)
     poster_url = models.URLField(max_length=500, blank=True)
-    age_rating = models.CharField(max_length=16, blank=True, default="", help_text='Free text, e.g. "15" or "PG"')
+    age_rating = models.CharField(max_length=16, blank=True, default="", validators=[reject_control_characters],
+                                  help_text='Free text, e.g. "15" or "PG"')
 
     class Meta:
         ordering = ["title", "id"]
@@ -85,7 +87,7 @@ class Movie(models.Model):
 
 
 class Screen(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[reject_control_characters])
     rows = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_ROWS)])
     seats_per_row = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MAX_SEATS_PER_ROW)]

@@ -1,13 +1,18 @@
-"""Authentication by username or email, both compared case-insensitively."""
+"""Authentication by username or email, both compared case-insensitively.
+
+An identifier with an `@` is an email and is matched against emails only; any other is a username and is matched
+against usernames only. Usernames cannot contain `@`, so no account's username can shadow another's email."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
 def find_account(identifier):
-    """The user whose username, or else whose email, is `identifier` in any letter case; None if none.
-    A username wins over another account's email that happens to be spelled the same."""
+    """The user whose email (if `identifier` holds an `@`) or else whose username is `identifier` in any letter
+    case; None if none."""
     users = get_user_model()._default_manager
-    return users.filter(username__iexact=identifier).first() or users.filter(email__iexact=identifier).first()
+    if "@" in identifier:
+        return users.filter(email__iexact=identifier).first()
+    return users.filter(username__iexact=identifier).first()
 
 
 def login_attempt_account(request, credentials):

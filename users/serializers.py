@@ -1,9 +1,11 @@
 """Input and output shapes of the auth endpoints."""
 import axes.utils
+from confusable_homoglyphs import confusables
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
@@ -12,12 +14,14 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.serializers import UTCDateTimeField
 from core.throttling import client_ip
+from core.validators import reject_control_characters
+from users import services
 
 User = get_user_model()
 
 
 class SignupSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator(), reject_control_characters])
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
                                      style={"input_type": "password"})
@@ -25,6 +29,14 @@ class SignupSerializer(serializers.Serializer):
                                       style={"input_type": "password"}, help_text="Optional; must equal password.")
 
     def validate_username(self, username):
+        # The name as it is stored (create_user applies NFKC): a fullwidth `ｄｅｍｏ` is `demo`, and taken.
+        username = User.normalize_username(username)
+        if "@" in username:
+            # An `@` would let a username pass for another account's email at login.
+            raise serializers.ValidationError("A username may not contain @.")
+        if confusables.is_mixed_script(username):
+            raise serializers.ValidationError("A username must be written in one script (no Latin mixed with "
+                                              "Cyrillic or Greek letters).")
         if User.objects.filter(username__iexact=username).exists():
             raise serializers.ValidationError("A user with that username already exists.")
         return username
@@ -56,7 +68,14 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "date_joined"]
+        fields = ["id", "username", "email", "date_joined", "email_verified"]
+        read_only_fields = ["email_verified"]
+
+
+class VerifyEmailSerializer(serializers.Serializer):
+    # No length limit here: any string that is not a live token is the one answer `invalid_token`.
+    token = serializers.CharField(allow_blank=True, trim_whitespace=False,
+                                  help_text="The token from the verification mail")
 
 
 class AccountLocked(Throttled):
@@ -68,7 +87,8 @@ class AccountLocked(Throttled):
 
 
 class LoginSerializer(TokenObtainPairSerializer):
-    """simplejwt's login, taking the username in `username` or the email in `email` (or in `username`)."""
+    """simplejwt's login, taking the username in `username` or the email in `email` (or in `username`): see
+    users.backends for which accounts each can match."""
 
     default_error_messages = {"no_active_account": "No active account found with the given credentials."}
 
@@ -82,6 +102,9 @@ class LoginSerializer(TokenObtainPairSerializer):
         if not identifier:
             message = "Send your username in `username` or your email in `email`."
             raise serializers.ValidationError({"username": [message]})
+        if not attrs.get("username") and "@" not in identifier:
+            # `email` matches emails only; without an `@` it could only have matched a username.
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         attrs["username"] = identifier
         request = self.context["request"]
         try:
@@ -103,7 +126,7 @@ class LoginSerializer(TokenObtainPairSerializer):
 
 class RefreshSerializer(TokenRefreshSerializer):
     """simplejwt's refresh, answering 401 (not a crash) when the token's user no longer exists or is inactive,
-    and when the password changed since the token was issued.
+    and when the password changed since the token was issued; one token refreshes once, however many try at once.
 
     simplejwt checks its revocation claim (CHECK_REVOKE_TOKEN) only when an access token authenticates a
     request, not on refresh; without this check a refresh token would outlive a password change.
@@ -122,7 +145,10 @@ class RefreshSerializer(TokenRefreshSerializer):
         revoked = refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
         if jwt_settings.CHECK_REVOKE_TOKEN and revoked:
             raise AuthenticationFailed(self.error_messages["password_changed"], "password_changed")
-        return super().validate(attrs)
+        with transaction.atomic():
+            # Of parallel refreshes of one token, one blacklists it and is answered; the others find it spent.
+            services.lock_unspent_refresh_token(refresh)
+            return super().validate(attrs)
 
 
 class PasswordChangeSerializer(serializers.Serializer):

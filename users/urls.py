@@ -4,6 +4,8 @@ from users import views
 
 urlpatterns = [
     path("auth/signup/", views.SignupView.as_view(), name="auth-signup"),
+    path("auth/verify-email/", views.VerifyEmailView.as_view(), name="auth-verify-email"),
+    path("auth/verify-email/resend/", views.ResendVerificationView.as_view(), name="auth-verify-email-resend"),
     path("auth/login/", views.LoginView.as_view(), name="auth-login"),
     path("auth/token/refresh/", views.RefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),

@@ -1,9 +1,9 @@
-"""Sign up, log in (JWT), refresh, log out, who-am-I and change the password."""
+"""Sign up, verify the email, log in (JWT), refresh, log out, who-am-I and change the password."""
+from django.db import transaction
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from drf_yasg import openapi
-from drf_yasg.utils import swagger_auto_schema
+from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.throttling import AuthRateThrottle, TokenRefreshRateThrottle
-from core.views import CreatedLocationMixin
+from core.views import CreatedLocationMixin, PrivateAnswerMixin
 from users import services
 from users.serializers import (
     LoginSerializer,
@@ -26,7 +26,9 @@ from users.serializers import (
     SignupSerializer,
     TokenPairSerializer,
     UserSerializer,
+    VerifyEmailSerializer,
 )
+from users.throttling import VerificationResendRateThrottle
 
 LOGIN_BODY = openapi.Schema(
     title="LoginRequest",
@@ -43,21 +45,12 @@ BAD_TOKEN = error_response("The refresh token is invalid, expired, used or black
                            "or the password changed since it was issued")
 
 
-class NoStoreMixin:
-    """Answers with tokens or credentials in them: no browser or proxy may keep a copy (`Cache-Control: no-store`)."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        patch_cache_control(response, no_store=True)
-        return response
-
-
 def token_pair(user):
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-class SignupView(CreatedLocationMixin, NoStoreMixin, APIView):
+class SignupView(CreatedLocationMixin, PrivateAnswerMixin, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [AuthRateThrottle]
@@ -78,6 +71,49 @@ class SignupView(CreatedLocationMixin, NoStoreMixin, APIView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+class VerifyEmailView(PrivateAnswerMixin, APIView):
+    authentication_classes = []  # the token says who: a stale bearer header must not make it 401
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    @swagger_auto_schema(
+        operation_id="auth_verify_email",
+        operation_summary="Verify your email",
+        operation_description="Send the token of the verification mail that signup (or a resend) sent. The token "
+                              "works once, for EMAIL_VERIFICATION_HOURS, and only while the email is the one it "
+                              "was sent to. Answers the account, now with `email_verified: true`.",
+        request_body=VerifyEmailSerializer,
+        responses={200: MeSerializer,
+                   400: error_response("The token is malformed, forged, expired or used (`code: invalid_token`); "
+                                       "or `token` is missing: `{token: [messages]}`", VALIDATION_ERROR_SCHEMA)},
+    )
+    def post(self, request):
+        serializer = VerifyEmailSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.verify_email(serializer.validated_data["token"])
+        return Response(MeSerializer(user).data)
+
+
+class ResendVerificationView(PrivateAnswerMixin, APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [VerificationResendRateThrottle]
+
+    @swagger_auto_schema(
+        operation_id="auth_verify_email_resend",
+        operation_summary="Send the verification mail again",
+        operation_description="Queues a new verification mail with a new token (earlier tokens keep working until "
+                              "they expire). At most THROTTLE_VERIFY_RESEND per user.",
+        request_body=no_body,
+        responses={202: "The mail is queued: `{detail}`",
+                   400: error_response("The email is already verified (`code: already_verified`), or verification "
+                                       "is switched off (`code: verification_disabled`)")},
+    )
+    def post(self, request):
+        services.resend_verification_mail(request.user)
+        return Response({"detail": f"A new verification mail is on its way to {request.user.email}."},
+                        status=status.HTTP_202_ACCEPTED)
+
+
 @method_decorator(name="post", decorator=swagger_auto_schema(
     operation_id="auth_login",
     operation_summary="Log in",
@@ -85,7 +121,7 @@ class SignupView(CreatedLocationMixin, NoStoreMixin, APIView):
     request_body=LOGIN_BODY,
     responses={200: TokenPairSerializer, 401: error_response("Wrong credentials")},
 ))
-class LoginView(NoStoreMixin, TokenObtainPairView):
+class LoginView(PrivateAnswerMixin, TokenObtainPairView):
     serializer_class = LoginSerializer
     throttle_classes = [AuthRateThrottle]
 
@@ -98,12 +134,12 @@ class LoginView(NoStoreMixin, TokenObtainPairView):
     request_body=RefreshTokenSerializer,
     responses={200: TokenPairSerializer, 401: BAD_TOKEN},
 ))
-class RefreshView(NoStoreMixin, TokenRefreshView):
+class RefreshView(PrivateAnswerMixin, TokenRefreshView):
     serializer_class = RefreshSerializer
     throttle_classes = [TokenRefreshRateThrottle]
 
 
-class LogoutView(APIView):
+class LogoutView(PrivateAnswerMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @swagger_auto_schema(operation_id="auth_logout", operation_summary="Log out", request_body=RefreshTokenSerializer,
@@ -117,12 +153,18 @@ class LogoutView(APIView):
             raise InvalidToken(str(error)) from None
         if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(request.user.pk):
             raise InvalidToken("This refresh token belongs to another user.")
-        token.blacklist()
+        try:
+            with transaction.atomic():
+                # A refresh of this token at the same moment must not also get a new pair.
+                services.lock_unspent_refresh_token(token)
+                token.blacklist()
+        except TokenError as error:
+            raise InvalidToken(str(error)) from None
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
 @method_decorator(name="get", decorator=swagger_auto_schema(operation_summary="Who am I"))
-class MeView(generics.RetrieveAPIView):
+class MeView(PrivateAnswerMixin, generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer
 
@@ -130,7 +172,7 @@ class MeView(generics.RetrieveAPIView):
         return self.request.user
 
 
-class PasswordChangeView(NoStoreMixin, APIView):
+class PasswordChangeView(PrivateAnswerMixin, APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [AuthRateThrottle]
 

@@ -1,37 +1,12 @@
-"""Real servers on loopback for the bookings tests: an SMTP server, and localstripe for payments."""
-import email
+"""A real server on loopback for the bookings tests: localstripe, for payments (the SMTP server is the root
+conftest's `smtp_server`)."""
 import os
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from bookings.tests.fake_stripe import LOCALSTRIPE, LocalStripe, free_port
+from bookings.tests.fake_stripe import LOCALSTRIPE, LocalStripe
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it is sent."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on loopback, and the project's settings pointing at it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture(scope="session")

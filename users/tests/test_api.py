@@ -53,6 +53,9 @@ class TestSignup:
             ({"username": "x", "email": "x@example.com"}, "password"),
             (signup_body(username="bad name!"), "username"),
             (signup_body(username="a" * 10_000), "username"),
+            (signup_body(username="TAKEN@EXAMPLE.COM"), "username"),
+            (signup_body(username="dem\u043e"), "username"),  # a Cyrillic о
+            (signup_body(username="\uff54\uff41\uff4b\uff45\uff4e"), "username"),  # fullwidth: NFKC makes it `taken`
         ],
     )
     def test_refusals_name_the_field_and_create_nobody(self, api_client, body, field):
@@ -99,6 +102,36 @@ class TestLogin:
         assert set(response.json()) == {"access", "refresh"}
         me = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
         assert me.json()["id"] == carol.id
+
+    def test_an_email_shaped_username_is_refused_and_the_owner_of_that_email_still_logs_in(self, api_client):
+        victim = UserFactory(username="victim", email="victim@mail.com")
+
+        signup = api_client.post(SIGNUP, signup_body(username="VICTIM@MAIL.COM", email="thief@example.com"),
+                                 format="json")
+        by_email = login(api_client, email="victim@mail.com", password=PASSWORD)
+
+        assert signup.status_code == 400
+        assert "username" in signup.json()
+        assert by_email.status_code == 200
+        me = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {by_email.json()['access']}")
+        assert me.json()["id"] == victim.id
+
+    @pytest.mark.parametrize(
+        "credentials",
+        [
+            {"email": "carol"},  # `email` matches emails only
+            {"username": "mallory@example.com"},  # an identifier with `@` matches emails only
+        ],
+    )
+    def test_each_field_matches_its_own_kind_of_identifier_only(self, api_client, credentials):
+        UserFactory(username="carol", email="carol@example.com")
+        # An account made before usernames lost `@`: its username must not answer for the email it spells.
+        UserFactory(username="mallory@example.com", email="other@example.com")
+
+        response = login(api_client, password=PASSWORD, **credentials)
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "no_active_account"
 
     def test_wrong_password_and_unknown_user_get_the_same_401(self, api_client):
         UserFactory(username="carol")
@@ -232,7 +265,7 @@ class TestMe:
 
         assert response.status_code == 200
         assert response.json()["id"] == user.id
-        assert set(response.json()) == {"id", "username", "email", "date_joined"}
+        assert set(response.json()) == {"id", "username", "email", "date_joined", "email_verified"}
 
     @pytest.mark.parametrize(
         "header",
@@ -299,7 +332,7 @@ class TestPasswordChange:
         response = self.change(api_client, old["access"], old_password=PASSWORD, new_password=NEW_PASSWORD)
 
         assert response.status_code == 200
-        assert response["Cache-Control"] == "no-store"
+        assert private_and_not_stored(response)
         fresh = response.json()
         assert set(fresh) == {"access", "refresh"}
         for stale in (old, older):
@@ -402,6 +435,10 @@ class TestRevocation:
         assert refresh_with(api_client, tokens["refresh"]).status_code == 200
 
 
+def private_and_not_stored(response):
+    return {part.strip() for part in response["Cache-Control"].split(",")} == {"private", "no-store"}
+
+
 @pytest.mark.parametrize("path", [LOGIN, REFRESH, SIGNUP])
 def test_token_and_signup_answers_are_never_stored(api_client, user, path):
     bodies = {LOGIN: {"username": user.username, "password": PASSWORD},
@@ -411,7 +448,22 @@ def test_token_and_signup_answers_are_never_stored(api_client, user, path):
     response = api_client.post(path, bodies[path], format="json")
 
     assert response.status_code in (200, 201)
-    assert response["Cache-Control"] == "no-store"
+    assert private_and_not_stored(response)
+
+
+def test_answers_about_ones_own_account_are_private_and_never_stored(api_client, user):
+    refresh = RefreshToken.for_user(user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
+    answers = {
+        "me": api_client.get(ME),
+        "resend the verification mail": api_client.post("/api/auth/verify-email/resend/"),
+        "verify, refused": api_client.post("/api/auth/verify-email/", {"token": "no-such-token"}, format="json"),
+        "log out": api_client.post(LOGOUT, {"refresh": str(refresh)}, format="json"),
+    }
+
+    assert [response.status_code for response in answers.values()] == [200, 202, 400, 205]
+    for name, response in answers.items():
+        assert private_and_not_stored(response), name
 
 
 def test_auth_answers_run_a_bounded_number_of_queries(api_client, user, django_assert_max_num_queries):
@@ -419,7 +471,7 @@ def test_auth_answers_run_a_bounded_number_of_queries(api_client, user, django_a
         assert login(api_client, username=user.username, password="wrong-password-1").status_code == 401
     with django_assert_max_num_queries(8):
         tokens = tokens_of(api_client, user)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(21):  # six of them lock the token's row and check the blacklist again
         tokens = refresh_with(api_client, tokens["refresh"]).json()
     with django_assert_max_num_queries(3):
         response = api_client.post(PASSWORD_CHANGE, {"old_password": PASSWORD, "new_password": NEW_PASSWORD},
