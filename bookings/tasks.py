@@ -10,7 +10,9 @@ queued again with a growing delay instead of being lost; so is a refund that mee
 answer (where no worker can defer it, `manage.py reconcile_payments` sends it again).
 
 No address gets more than MAIL_PER_ADDRESS_PER_HOUR booking mails: anyone can sign up with a stranger's address
-and book and cancel in a loop. The rest are logged and dropped; the tickets stay in the API.
+and book and cancel in a loop. The rest are logged and dropped; the tickets stay in the API. For the same reason,
+unless EMAIL_VERIFICATION is `none`, an address nobody has shown to be theirs gets no booking mail at all (only its
+verification mail, from users.tasks).
 """
 import logging
 import smtplib
@@ -121,6 +123,9 @@ def retry_delay(attempt):
 
 def _send(this_task, compose, booking_id, attempt):
     booking = selectors.bookings_with_details().select_related("user").get(pk=booking_id)
+    if settings.EMAIL_VERIFICATION != "none" and not booking.user.email_verified:
+        logger.info("Did not send %s for booking %s: the address is not verified", this_task.name, booking_id)
+        return
     sent = _count_mail(booking, this_task.name)
     if sent is None:
         logger.warning("Dropped %s for booking %s: %s has had %d booking mails in the last hour", this_task.name,

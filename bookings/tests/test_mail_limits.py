@@ -105,3 +105,18 @@ def test_a_mail_that_fails_for_another_reason_than_the_server_is_logged_as_an_er
     assert any(record.name == "bookings.tasks" and record.levelno == logging.ERROR
                and "send_confirmation_mail" in record.message and record.exc_info for record in caplog.records)
     assert not SentMail.objects.exists()
+
+
+@pytest.mark.parametrize(("mode", "mailed"), [("optional", False), ("mandatory", False), ("none", True)])
+def test_an_unverified_address_gets_no_booking_mail_unless_verification_is_off(settings, show, mode, mailed):
+    settings.EMAIL_VERIFICATION = mode
+    settings.THROTTLE_BOOKING = None
+    stranger = UserFactory(email="stranger@example.com", email_verified=False, is_staff=True)  # exempt from mandatory
+    client = bearer_client(stranger)
+
+    booked = post(client, f"/api/shows/{show.id}/book/", {"seat_number": 1})
+    post(client, f"/api/bookings/{booked.json()['id']}/cancel/")
+
+    assert booked.status_code == 201
+    assert [message.to for message in mail.outbox] == ([["stranger@example.com"]] * 2 if mailed else [])
+    assert SentMail.objects.count() == (2 if mailed else 0)

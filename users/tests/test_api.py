@@ -451,8 +451,8 @@ def test_token_and_signup_answers_are_never_stored(api_client, user, path):
     assert private_and_not_stored(response)
 
 
-def test_answers_about_ones_own_account_are_private_and_never_stored(api_client, user):
-    refresh = RefreshToken.for_user(user)
+def test_answers_about_ones_own_account_are_private_and_never_stored(api_client):
+    refresh = RefreshToken.for_user(UserFactory(email_verified=False))
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
     answers = {
         "me": api_client.get(ME),

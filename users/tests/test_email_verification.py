@@ -31,6 +31,12 @@ RESEND = "/api/auth/verify-email/resend/"
 ME = "/api/auth/me/"
 
 
+@pytest.fixture
+def user(db):
+    """An account whose address is not verified yet (the factory makes verified ones)."""
+    return UserFactory(email_verified=False)
+
+
 def sign_up(api_client, username="alice"):
     body = {"username": username, "email": f"{username}@example.com", "password": "s3cret-pass-word"}
     response = api_client.post(SIGNUP, body, format="json")
@@ -145,7 +151,7 @@ class TestTokens:
         assert not is_verified(user)
 
     def test_a_token_for_another_user_or_an_edited_one_is_refused(self, api_client, user):
-        other = UserFactory()
+        other = UserFactory(email_verified=False)
         token = tokens.make_token(user)
         uid, stamp, digest = token.split("-")
         someone_elses = tokens.make_token(other).split("-")[0] + f"-{stamp}-{digest}"
@@ -227,7 +233,7 @@ class TestMandatory:
 
     @override_settings(EMAIL_VERIFICATION="mandatory")
     def test_an_unverified_user_may_not_book_hold_or_pay_and_nothing_is_written(self, show):
-        user = UserFactory()
+        user = UserFactory(email_verified=False)
         hold = self.held_by(user, show)
 
         answers = self.attempts(bearer_client(user), show, hold)
@@ -249,7 +255,7 @@ class TestMandatory:
 
     @pytest.mark.parametrize("mode", ["none", "optional"])
     def test_other_modes_refuse_nobody(self, show, mode):
-        user = UserFactory()
+        user = UserFactory(email_verified=False)
         with override_settings(EMAIL_VERIFICATION=mode):
             answers = self.attempts(bearer_client(user), show, self.held_by(user, show))
 
