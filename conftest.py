@@ -84,7 +84,8 @@ def user(db):
 CATALOGUE_PERMISSIONS = [f"movies.{action}_{model}" for model in ("movie", "screen", "show", "tickettype")
                          for action in ("add", "change", "delete", "view")]
 VOUCHER_PERMISSIONS = [f"bookings.{action}_voucher" for action in ("add", "change", "delete", "view")]
-BACK_OFFICE_PERMISSIONS = [*CATALOGUE_PERMISSIONS, *VOUCHER_PERMISSIONS, "bookings.view_booking"]
+BACK_OFFICE_PERMISSIONS = [*CATALOGUE_PERMISSIONS, *VOUCHER_PERMISSIONS, "bookings.view_booking",
+                           "bookings.sell_at_box_office"]
 
 
 def staff_with_permissions(*permissions, **fields):

@@ -69,7 +69,10 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("refund_booking", "Can refund a booking's payment")]
+        permissions = [
+            ("refund_booking", "Can refund a booking's payment"),
+            ("sell_at_box_office", "Can sell priced seats without an online payment, past the buyer limit"),
+        ]
         indexes = [models.Index(fields=["user", "-created_at"])]
         constraints = [
             models.CheckConstraint(

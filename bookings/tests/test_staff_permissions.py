@@ -122,6 +122,44 @@ def test_every_admin_action_declares_its_permissions():
     assert undeclared == []
 
 
+class TestBoxOffice:
+    """Selling without an online payment, and past MAX_SEATS_PER_BUYER, needs bookings.sell_at_box_office."""
+
+    @pytest.mark.parametrize("permissions", [(), tuple(all_but("bookings.sell_at_box_office"))])
+    def test_without_the_permission_staff_pay_like_anyone(self, settings, permissions):
+        settings.PAYMENT_PROVIDER = "stripe"
+        show = ShowFactory()
+
+        refused = bearer_client(staff_with_permissions(*permissions)).post(
+            f"/api/shows/{show.pk}/book/", {"seat_numbers": [1, 2]}, format="json")
+
+        assert refused.status_code == 402
+        assert refused.json()["code"] == "payment_required"
+        assert not Booking.objects.exists()
+
+    @pytest.mark.parametrize("who", ["sell_at_box_office", "superuser"])
+    def test_with_it_staff_sell_paid_at_the_counter(self, settings, who):
+        settings.PAYMENT_PROVIDER = "stripe"
+        seller = superuser() if who == "superuser" else staff_with_permissions("bookings.sell_at_box_office")
+
+        sold = bearer_client(seller).post(f"/api/shows/{ShowFactory().pk}/book/", {"seat_numbers": [1, 2]},
+                                          format="json")
+
+        assert sold.status_code == 201
+        assert sold.json()["payment"]["status"] == "paid"
+
+    def test_only_the_permission_passes_the_buyer_limit(self, settings):
+        settings.MAX_SEATS_PER_BUYER = 2
+        show = ShowFactory()
+        plain_staff = bearer_client(staff_with_permissions())
+        box_office = bearer_client(staff_with_permissions("bookings.sell_at_box_office"))
+
+        assert plain_staff.post(f"/api/shows/{show.pk}/book/", {"seat_numbers": [1, 2, 3]},
+                                format="json").json()["code"] == "buyer_limit"
+        assert box_office.post(f"/api/shows/{show.pk}/book/", {"seat_numbers": [1, 2, 3]},
+                               format="json").status_code == 201
+
+
 class TestRefund:
     @pytest.fixture
     def box_office_sale(self, settings):
