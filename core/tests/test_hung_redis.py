@@ -26,7 +26,8 @@ from movies.tests.factories import MovieFactory, ShowFactory
 from users.tests.factories import PASSWORD, UserFactory
 
 DEPLOYED_CONFIG = "deploy/gunicorn.conf.py"
-# What one request may take while the cache hangs: the 50 ms Redis timeout at most, and the request's own work.
+# What one request may take while the cache hangs: the 50 ms Redis timeout at most, and the request's own work
+# (a login's password hash besides: it is measured with Redis up, as it costs as much either way).
 QUICK = 0.5
 # Below django-axes' lockout (5 failures), so every 429 is the throttle's.
 LOGINS_PER_HOUR = 3
@@ -55,11 +56,20 @@ def served_with_redis(gunicorn, pausable_redis):
     show = ShowFactory()
     MovieFactory.create_batch(3)
     buyer = UserFactory()
-    buyer.password = PBKDF2PasswordHasher().encode(PASSWORD, "salt-of-the-buyer")  # the server has no MD5 hasher
+    # The server has no MD5 hasher; a salt of its own making, so no login rehashes it (and revokes the tokens).
+    hasher = PBKDF2PasswordHasher()
+    buyer.password = hasher.encode(PASSWORD, hasher.salt())
     buyer.save(update_fields=["password"])
     url = gunicorn(config_file=DEPLOYED_CONFIG, REDIS_URL=pausable_redis.url, GUNICORN_THREADS="4",
                    CACHE_RETRY_SECONDS="1", THROTTLE_AUTH=f"{LOGINS_PER_HOUR}/hour", THROTTLE_BOOKING="60/minute")
     return url, show, buyer
+
+
+def login_seconds(url, buyer):
+    """What a login takes with the cache answering: the password hash, which no cache outage changes."""
+    status, _, seconds = call(url, "POST", "/api/auth/login/", {"username": buyer.username, "password": PASSWORD})
+    assert status == 200
+    return seconds
 
 
 def reads_bookings_and_logins(url, show, buyer, seat):
@@ -72,6 +82,12 @@ def reads_bookings_and_logins(url, show, buyer, seat):
         "login": call(url, "POST", "/api/auth/login/", {"username": buyer.username, "password": PASSWORD}),
     }
     return {what: (status, round(seconds, 3)) for what, (status, _, seconds) in answers.items()}
+
+
+def too_slow(answers, hashing):
+    """The answers that took longer than QUICK (a login: QUICK past `hashing`, its password hash's time)."""
+    return {what: (status, took) for what, (status, took) in answers.items()
+            if took >= QUICK + (hashing if what == "login" else 0)}
 
 
 def parallel_reads(url, show, count=12):
@@ -97,6 +113,7 @@ def test_a_paused_redis_costs_no_request_more_than_a_timeout_and_a_booking_made_
     url, show, buyer = served_with_redis
     seat_map = f"/api/shows/{show.pk}/seats/"
     call(url, "GET", seat_map)  # cached, seat 1 free, before Redis hangs
+    hashing = login_seconds(url, buyer)
     pausable_redis.pause()
 
     answers = reads_bookings_and_logins(url, show, buyer, seat=1)
@@ -105,7 +122,7 @@ def test_a_paused_redis_costs_no_request_more_than_a_timeout_and_a_booking_made_
 
     assert {what: status for what, (status, _) in answers.items()} == {
         "movies": 200, "show": 200, "seat map": 200, "book": 201, "login": 200}, answers
-    assert all(took < QUICK for _, took in answers.values()), answers
+    assert too_slow(answers, hashing) == {}, (answers, hashing)
     assert statuses == {200: 12}
     assert seconds < 1.5, seconds
     assert (health_status, health) == (200, {"status": "ok", "database": "ok", "cache": "unavailable"})
@@ -122,6 +139,7 @@ def test_a_paused_redis_costs_no_request_more_than_a_timeout_and_a_booking_made_
 def test_a_killed_redis_leaves_reads_bookings_and_logins_answering(served_with_redis, pausable_redis):
     url, show, buyer = served_with_redis
     call(url, "GET", f"/api/shows/{show.pk}/seats/")
+    hashing = login_seconds(url, buyer)
     pausable_redis.kill()
 
     answers = reads_bookings_and_logins(url, show, buyer, seat=2)
@@ -130,7 +148,7 @@ def test_a_killed_redis_leaves_reads_bookings_and_logins_answering(served_with_r
 
     assert {what: status for what, (status, _) in answers.items()} == {
         "movies": 200, "show": 200, "seat map": 200, "book": 201, "login": 200}, answers
-    assert all(took < QUICK for _, took in answers.values()), answers
+    assert too_slow(answers, hashing) == {}, (answers, hashing)
     assert statuses == {200: 12}
     assert seconds < 1.5, seconds
     assert (health_status, health["cache"]) == (200, "unavailable")
@@ -141,11 +159,10 @@ def test_logins_stay_limited_while_redis_hangs(served_with_redis, pausable_redis
     pausable_redis.pause()
 
     def burst():
-        COUNTS_WHILE_THE_CACHE_IS_DOWN.clear()
         return Counter(call(url, "POST", "/api/auth/login/", {"username": buyer.username, "password": "wrong"})[0]
                        for _ in range(LOGINS_PER_HOUR + 3))
 
-    # The server's counts are its own: a burst is run again only if an hour ended in it, and never needs to.
+    # A burst run again (an hour ended in it) is counted in the new hour's window.
     statuses = within_one_window(burst)
 
     assert statuses == {401: LOGINS_PER_HOUR, 429: 3}
