@@ -154,13 +154,13 @@ def bump(*scopes):
     READ_CACHE_SECONDS at most.
     """
     with _lost_bumps_lock:
-        scopes = {*scopes, *_lost_bumps}
+        pending = {*scopes, *_lost_bumps}
         _lost_bumps.clear()
-    if not scopes:
+    if not pending:
         return
 
     def bump_all():
-        for scope in sorted(scopes):
+        for scope in sorted(pending):
             key = VERSION_KEY.format(scope=scope)
             try:
                 cache.incr(key)
@@ -170,9 +170,10 @@ def bump(*scopes):
 
     if not using_shared_cache(bump_all, fallback=lambda: False):
         with _lost_bumps_lock:
-            _lost_bumps.update(scopes)
-        logger.error("Could not bump the read cache's versions %s; bumped when the cache answers again.",
-                     sorted(scopes))
+            _lost_bumps.update(pending)
+        if scopes:  # a replay (every read while the cache is down tries one) was logged when its bump was lost
+            logger.error("Could not bump the read cache's versions %s; bumped when the cache answers again.",
+                         sorted(scopes))
 
 
 # Scopes whose bump the shared cache did not take (it was down): bumped by this process's next cache use.
