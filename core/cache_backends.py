@@ -13,8 +13,9 @@ operation is one SQL statement on a file apart from the app's database (WAL, bus
 - expired rows are invisible at once and deleted in bounded batches, oldest first, every SWEEP_EVERY writes
   of a connection (through an index: never a table scan, never a random eviction);
 - the file holds at most MAX_ENTRIES rows (OPTIONS, as in Django's backends; DEFAULT_MAX_ENTRIES here): a
-  write that takes it past them culls the expired rows and then those that expire soonest, a CULL_FREQUENCY-th
-  of the table (Django's meaning; 0 empties it), so requests that each store a new key cannot grow it unbounded.
+  write that takes it past them culls the expired rows and then those that expire soonest, integers (throttle
+  counts) last, a CULL_FREQUENCY-th of the table (Django's meaning; 0 empties it), so requests that each store
+  a new key cannot grow it unbounded, nor push out the counts that limit them.
 
 Each thread opens its own connection, and so does each process after a fork (gunicorn's workers).
 """
@@ -96,14 +97,17 @@ class SQLiteCache(BaseCache):
 
     def _cull_past_max_entries(self):
         """After a write that may have added rows: past MAX_ENTRIES, delete the expired rows, then those that
-        expire soonest (never-expiring last), down to MAX_ENTRIES less a CULL_FREQUENCY-th."""
+        expire soonest (never-expiring last), down to MAX_ENTRIES less a CULL_FREQUENCY-th. Integers (throttle
+        counts, read versions: a few bytes each) go last, so a flood of distinct reads cannot cull the counts
+        that limit it."""
         connection = self._connection()
         (count,) = connection.execute("SELECT count(*) FROM cache").fetchone()
         if count <= self._max_entries:
             return
         keep = self._max_entries - self._max_entries // self._cull_frequency if self._cull_frequency else 0
-        connection.execute("DELETE FROM cache WHERE key IN (SELECT key FROM cache ORDER BY expires IS NULL, expires "
-                           "LIMIT ?)", (count - keep,))
+        connection.execute("DELETE FROM cache WHERE key IN (SELECT key FROM cache ORDER BY coalesce(expires <= ?, 0) "
+                           "DESC, typeof(value) = 'integer', expires IS NULL, expires LIMIT ?)",
+                           (time.time(), count - keep))
 
     def get(self, key, default=None, version=None):
         key = self.make_and_validate_key(key, version=version)
