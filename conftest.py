@@ -1,6 +1,8 @@
 """Fixtures shared by every app's tests."""
 import email
 import os
+import signal
+import socket
 import subprocess
 import time
 from email import policy
@@ -18,6 +20,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from bookings.tests.fake_stripe import free_port
+from core.cache import shared_cache_breaker
 from users.tests.factories import UserFactory
 
 # Playwright's sync API keeps an asyncio loop running in the main thread from the first browser test to the
@@ -68,6 +71,8 @@ def smtp_server(settings):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
+    # The breaker is per process: a test that made the shared cache fail must not leave the next one without it.
+    shared_cache_breaker.reset()
 
 
 @pytest.fixture
@@ -198,6 +203,57 @@ def redis_url(tmp_path_factory):
     client.close()
     server.terminate()
     server.wait(timeout=15)
+
+
+class PausableRedis:
+    """A redis-server of one test's own, which the test may pause (SIGSTOP: it holds its connections and answers
+    nothing, as a hung server does), resume or kill without disturbing the session's."""
+
+    def __init__(self, folder):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", str(folder)],
+            stdout=subprocess.DEVNULL,
+        )
+        with redis.Redis(host="127.0.0.1", port=self.port) as client:
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        self.process.kill()
+                        pytest.fail(f"redis-server did not start on 127.0.0.1:{self.port}")
+                    time.sleep(0.05)
+
+    def pause(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(timeout=15)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.resume()
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+
+@pytest.fixture
+def pausable_redis(redis_url, tmp_path):
+    """A PausableRedis on a free loopback port (after the session's, so a missing redis-server skips alike)."""
+    server = PausableRedis(tmp_path)
+    yield server
+    server.stop()
 # --- end of Redis --------------------------------------------------------------------------------------------
 
 

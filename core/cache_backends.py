@@ -11,8 +11,11 @@ operation is one SQL statement on a file apart from the app's database (WAL, bus
   TypeError, as in Redis;
 - `add` is one INSERT that wins only over a missing or expired row;
 - expired rows are invisible at once and deleted in bounded batches, oldest first, every SWEEP_EVERY writes
-  of a connection (through an index: never a table scan, never a random eviction). There is no MAX_ENTRIES:
-  a row stays until it expires or is deleted.
+  of a connection (through an index: never a table scan, never a random eviction);
+- the file holds at most MAX_ENTRIES rows (OPTIONS, as in Django's backends; DEFAULT_MAX_ENTRIES here): a
+  write that takes it past them culls the expired rows and then those that expire soonest, integers (throttle
+  counts) last, a CULL_FREQUENCY-th of the table (Django's meaning; 0 empties it), so requests that each store
+  a new key cannot grow it unbounded, nor push out the counts that limit them.
 
 Each thread opens its own connection, and so does each process after a fork (gunicorn's workers).
 """
@@ -27,6 +30,9 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.redis import RedisCacheClient
 
 BUSY_TIMEOUT_SECONDS = 10
+# Django's backends keep 300; rendered reads of a whole catalogue need more. A row is a few kB to a seat map's
+# few hundred.
+DEFAULT_MAX_ENTRIES = 10_000
 SWEEP_EVERY = 100
 SWEEP_BATCH = 500
 SQL_INTEGER = range(-(2**63), 2**63)
@@ -53,6 +59,7 @@ class SQLiteCache(BaseCache):
 
     def __init__(self, location, params):
         super().__init__(params)
+        self._max_entries = int(params.get("OPTIONS", {}).get("MAX_ENTRIES", DEFAULT_MAX_ENTRIES))
         self._path = location
         self._local = threading.local()
 
@@ -88,6 +95,20 @@ class SQLiteCache(BaseCache):
                                "ORDER BY expires LIMIT ?)", (time.time(), SWEEP_BATCH))
         return rows, cursor.rowcount
 
+    def _cull_past_max_entries(self):
+        """After a write that may have added rows: past MAX_ENTRIES, delete the expired rows, then those that
+        expire soonest (never-expiring last), down to MAX_ENTRIES less a CULL_FREQUENCY-th. Integers (throttle
+        counts, read versions: a few bytes each) go last, so a flood of distinct reads cannot cull the counts
+        that limit it."""
+        connection = self._connection()
+        (count,) = connection.execute("SELECT count(*) FROM cache").fetchone()
+        if count <= self._max_entries:
+            return
+        keep = self._max_entries - self._max_entries // self._cull_frequency if self._cull_frequency else 0
+        connection.execute("DELETE FROM cache WHERE key IN (SELECT key FROM cache ORDER BY coalesce(expires <= ?, 0) "
+                           "DESC, typeof(value) = 'integer', expires IS NULL, expires LIMIT ?)",
+                           (time.time(), count - keep))
+
     def get(self, key, default=None, version=None):
         key = self.make_and_validate_key(key, version=version)
         rows = self._read(f"SELECT value FROM cache WHERE key = ? AND {LIVE}", (key, time.time()))
@@ -96,11 +117,14 @@ class SQLiteCache(BaseCache):
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         self._write(UPSERT, (key, _encode(value), self.get_backend_timeout(timeout)))
+        self._cull_past_max_entries()
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         _, changed = self._write(f"{UPSERT} WHERE NOT (cache.expires IS NULL OR cache.expires > ?)",
                                  (key, _encode(value), self.get_backend_timeout(timeout), time.time()))
+        if changed:
+            self._cull_past_max_entries()
         return changed == 1
 
     def incr(self, key, delta=1, version=None):
@@ -154,6 +178,7 @@ class SQLiteCache(BaseCache):
         with connection:  # one transaction: all or none
             connection.execute("BEGIN IMMEDIATE")
             connection.executemany(UPSERT, rows)
+        self._cull_past_max_entries()
         return []
 
     def delete_many(self, keys, version=None):

@@ -6,19 +6,39 @@ makes one atomic count instead on a key per client and window: `add(key, 1)`, or
 `incr(key)` (Redis' INCR, LocMemCache's lock, core.cache_backends' single UPDATE), so N parallel requests
 never pass more than the limit, whichever worker serves them. Retry-After is the time to the window's end.
 
+While the shared cache is unavailable (core.cache's breaker), each process counts in its own memory instead:
+the limits hold per process (a server's workers and the servers each count apart), and a sale or a login goes
+on rather than failing with the cache.
+
 Rates are settings read from the environment (`20/minute`, `off` disables one), read per request rather
 than at import as DRF's `DEFAULT_THROTTLE_RATES` are, so a changed setting takes effect at once.
 """
 import math
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from core.cache import using_shared_cache
+
+# The counts of this process while the shared cache is unavailable; past its bound the least used are dropped.
+COUNTS_WHILE_THE_CACHE_IS_DOWN = LocMemCache("throttle-counts-of-this-process", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
 
 
 def client_ip(request):
     """The client's address, as the throttles and django-axes see it: the connection's, or with `NUM_PROXIES`
     set, the X-Forwarded-For hop that the trusted proxies name."""
     return BaseThrottle().get_ident(request)
+
+
+def count_in(cache, key, timeout):
+    """Count one more request under `key` in `cache` and return the count: the first `add` of a window wins."""
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # gone between add and incr (the cache was cleared): count it afresh
+        return 1 if cache.add(key, 1, timeout) else cache.incr(key)
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
@@ -37,17 +57,10 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         self.seconds_left = (window + 1) * self.duration - now
         # Kept a second past the window's end, so no request of this window finds its count gone.
-        count = self.count(f"{key}:{window}", timeout=math.ceil(self.seconds_left) + 1)
+        key, timeout = f"{key}:{window}", math.ceil(self.seconds_left) + 1
+        count = using_shared_cache(lambda: count_in(self.cache, key, timeout),
+                                   fallback=lambda: count_in(COUNTS_WHILE_THE_CACHE_IS_DOWN, key, timeout))
         return count <= self.num_requests
-
-    def count(self, key, timeout):
-        """Count one more request under `key` and return the count: the first `add` of a window wins."""
-        if self.cache.add(key, 1, timeout):
-            return 1
-        try:
-            return self.cache.incr(key)
-        except ValueError:  # gone between add and incr (the cache was cleared): count it afresh
-            return 1 if self.cache.add(key, 1, timeout) else self.cache.incr(key)
 
     def wait(self):
         return self.seconds_left

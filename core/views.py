@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.cache import shared_cache_answers
 from core.renderers import JSONRenderer
 
 HEALTH_SCHEMA = openapi.Schema(
@@ -19,14 +20,17 @@ HEALTH_SCHEMA = openapi.Schema(
     type=openapi.TYPE_OBJECT,
     properties={
         "status": openapi.Schema(type=openapi.TYPE_STRING),
-        "database": openapi.Schema(type=openapi.TYPE_STRING),
+        "database": openapi.Schema(type=openapi.TYPE_STRING, enum=["ok", "unavailable"]),
+        "cache": openapi.Schema(type=openapi.TYPE_STRING, enum=["ok", "unavailable"],
+                                description="The shared cache; while unavailable the API answers without it"),
     },
-    required=["status", "database"],
+    required=["status", "database", "cache"],
 )
 
 
 class HealthView(APIView):
-    """Liveness and database reachability, for load balancers and monitors."""
+    """Liveness, database and shared-cache reachability, for load balancers and monitors. Only the database
+    decides the status: without the cache the API still answers (reads from the database)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -38,13 +42,15 @@ class HealthView(APIView):
                    503: openapi.Response("The database does not answer", HEALTH_SCHEMA)},
     )
     def get(self, request):
+        cache_state = "ok" if shared_cache_answers() else "unavailable"
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 cursor.fetchone()
         except DatabaseError:
-            return Response({"status": "error", "database": "unavailable"}, status=503, headers={"Retry-After": "5"})
-        return Response({"status": "ok", "database": "ok"})
+            return Response({"status": "error", "database": "unavailable", "cache": cache_state}, status=503,
+                            headers={"Retry-After": "5"})
+        return Response({"status": "ok", "database": "ok", "cache": cache_state})
 
 
 class JSONErrorsMixin:

@@ -45,6 +45,11 @@ limit_request_line = 8190
 limit_request_field_size = 8190
 limit_request_fields = 32768
 
+# No peer may set the scheme through headers here, loopback included (gunicorn trusts 127.0.0.1 by default):
+# whether `X-Forwarded-Proto: https` is believed is the app's SECURE_PROXY_SSL_HEADER alone, off unless a
+# TLS-terminating proxy that overwrites the header is in front (README, "Security").
+forwarded_allow_ips = ""
+
 # One server per port may run on a machine: no shared control socket in the home directory.
 control_socket_disable = True
 

@@ -156,22 +156,37 @@ STORAGES = {
 # Throttle counts must be shared by every worker process, and counted atomically (core.throttling), so no
 # per-process LocMemCache and no FileBasedCache: a SQLite file of the cache's own serves all workers of one
 # machine (core.cache_backends); REDIS_URL, below, replaces it for several machines.
+# Entries the SQLite file holds at most: past it, the ones that expire soonest are culled, so requests that each
+# miss (a flood of distinct searches) cannot grow the file without bound.
+CACHE_MAX_ENTRIES = env_int("CACHE_MAX_ENTRIES", 10_000)
+if CACHE_MAX_ENTRIES < 100:
+    raise ImproperlyConfigured(f"CACHE_MAX_ENTRIES must be at least 100, not {CACHE_MAX_ENTRIES}.")
 CACHES = {
     "default": {
         "BACKEND": "core.cache_backends.SQLiteCache",
         "LOCATION": str(Path(env_str("CACHE_DIR") or BASE_DIR / "var" / "cache") / "cache.sqlite3"),
+        "OPTIONS": {"MAX_ENTRIES": CACHE_MAX_ENTRIES},
     }
 }
+# After the shared cache fails, each process leaves it alone this many seconds (core.cache's breaker): reads come
+# from the database and throttles count in the process meanwhile, then one request tries the cache again.
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
+if CACHE_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured(f"CACHE_RETRY_SECONDS must be at least 1, not {CACHE_RETRY_SECONDS}.")
 
 # --- Several machines: one Redis shared by every app server ---------------------------------
 # Throttle counts, cached reads and their versions must agree across servers, so with REDIS_URL the
-# cache is Redis. Short socket timeouts: a Redis that hangs makes requests fail fast, not pile up.
+# cache is Redis. A Redis on the same network answers in well under a millisecond; one that hangs must cost
+# a request no more than this (to connect, or for an answer), once per CACHE_RETRY_SECONDS.
+REDIS_TIMEOUT_MS = env_int("REDIS_TIMEOUT_MS", 50)
+if not 1 <= REDIS_TIMEOUT_MS <= 5000:
+    raise ImproperlyConfigured(f"REDIS_TIMEOUT_MS must be 1 to 5000, not {REDIS_TIMEOUT_MS}.")
 if env_str("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "core.cache_backends.RedisCache",
             "LOCATION": env_str("REDIS_URL"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_MS / 1000, "socket_timeout": REDIS_TIMEOUT_MS / 1000},
         }
     }
 # --- end of the Redis block ------------------------------------------------------------------

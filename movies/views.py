@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from core.cache import CachedRead, cache_until
+from core.pagination import PageNumberPagination
 from core.permissions import ModelPermissionsOrReadOnly
 from core.schema import error_response
 from core.views import CreatedLocationMixin
@@ -71,10 +72,17 @@ class CatalogueViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
         return super().destroy(request, *args, **kwargs)
 
 
-# Cached public reads (core.cache): what each answer depends on, and how long it may be kept.
+# Cached public reads (core.cache): what each answer depends on, how long it may be kept, and the query
+# parameters it reads (the key holds those only).
+PAGE = (PageNumberPagination.page_query_param, PageNumberPagination.page_size_query_param)
 CATALOGUE = CachedRead(lambda kwargs: ["catalogue"])
-SHOW_LISTS = CachedRead(lambda kwargs: ["catalogue", "seats"],
-                        lifetime=lambda kwargs: selectors.seconds_until_a_hold_expires())
+MOVIE_LIST = CachedRead(CATALOGUE.scopes, query=[*MovieFilter.base_filters, *PAGE])
+CATALOGUE_PAGES = CachedRead(CATALOGUE.scopes, query=PAGE)  # lists without filters: screens, ticket types
+SHOW_LIST = CachedRead(lambda kwargs: ["catalogue", "seats"],
+                       lifetime=lambda kwargs: selectors.seconds_until_a_hold_expires(),
+                       query=[*ShowQuerySerializer().fields, *PAGE])
+MOVIE_SHOWS = CachedRead(SHOW_LIST.scopes, lifetime=SHOW_LIST.lifetime,
+                         query=[*MovieShowQuerySerializer().fields, *PAGE])
 ONE_SHOW = CachedRead(lambda kwargs: ["catalogue", f"show:{int(kwargs['pk'])}"],
                       lifetime=lambda kwargs: selectors.seconds_until_a_hold_expires(show_id=int(kwargs["pk"])))
 # The seat map reads its earliest live hold with its seats (core.cache.cache_until).
@@ -84,7 +92,7 @@ SEAT_MAP = CachedRead(ONE_SHOW.scopes)
 class MovieViewSet(CatalogueViewSet):
     """Movies. Anyone reads; writing needs movies.add_movie, movies.change_movie or movies.delete_movie."""
 
-    cached_reads = {"list": CATALOGUE, "retrieve": CATALOGUE}
+    cached_reads = {"list": MOVIE_LIST, "retrieve": CATALOGUE}
 
     queryset = Movie.objects.all()
     serializer_class = MovieSerializer
@@ -129,7 +137,7 @@ class MovieShowsView(generics.ListAPIView):
 
     serializer_class = ShowSerializer
     filter_backends = []
-    cached_reads = {"get": SHOW_LISTS}
+    cached_reads = {"get": MOVIE_SHOWS}
 
     @swagger_auto_schema(operation_id="movies_shows", operation_summary="List a movie's shows",
                          query_serializer=MovieShowQuerySerializer)
@@ -151,7 +159,7 @@ class ScreenViewSet(CatalogueViewSet):
 
     queryset = Screen.objects.all()
     serializer_class = ScreenSerializer
-    cached_reads = {"list": CATALOGUE, "retrieve": CATALOGUE}
+    cached_reads = {"list": CATALOGUE_PAGES, "retrieve": CATALOGUE}
 
     def save(self, screen):
         return services.save_screen(screen=screen)
@@ -165,7 +173,7 @@ class TicketTypeViewSet(CatalogueViewSet):
     write. Saving one as the default makes it the only default; one that tickets were sold as cannot be deleted
     (deactivate it)."""
 
-    cached_reads = {"list": CATALOGUE, "retrieve": CATALOGUE}
+    cached_reads = {"list": CATALOGUE_PAGES, "retrieve": CATALOGUE}
     filter_backends = []
 
     queryset = TicketType.objects.all()
@@ -188,7 +196,7 @@ class ShowViewSet(CatalogueViewSet):
     ids and reads the show back nested."""
 
     filter_backends = []
-    cached_reads = {"list": SHOW_LISTS, "retrieve": ONE_SHOW, "seats": SEAT_MAP}
+    cached_reads = {"list": SHOW_LIST, "retrieve": ONE_SHOW, "seats": SEAT_MAP}
 
     def get_queryset(self, now=None):
         if self.action == "list":

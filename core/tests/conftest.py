@@ -28,13 +28,14 @@ def free_loopback_port():
 
 @pytest.fixture
 def gunicorn(transactional_db, tmp_path):
-    """`start(workers=1, **environment)` runs `gunicorn movie_booking.wsgi:application` on a free loopback port
-    and returns its base URL. It sees what the test commits (so the test's database is transactional), signs
-    tokens with the test's SECRET_KEY, keeps its cache in its own SQLite file under tmp_path, and has throttles
-    off unless the environment given says otherwise. Stopped when the test ends."""
+    """`start(workers=1, config_file=None, **environment)` runs `gunicorn movie_booking.wsgi:application` (with
+    `-c config_file` when given, e.g. deploy/gunicorn.conf.py) on a free loopback port and returns its base URL.
+    It sees what the test commits (so the test's database is transactional), signs tokens with the test's
+    SECRET_KEY, keeps its cache in its own SQLite file under tmp_path, and has throttles off unless the
+    environment given says otherwise. Stopped when the test ends."""
     servers = []
 
-    def start(workers=1, **environment):
+    def start(workers=1, config_file=None, **environment):
         port = free_loopback_port()
         env = {
             **os.environ,
@@ -50,7 +51,8 @@ def gunicorn(transactional_db, tmp_path):
             **environment,
         }
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "movie_booking.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", *(["-c", str(config_file)] if config_file else []),
+             "movie_booking.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--no-control-socket", "--log-level", "warning"],
             cwd=settings.BASE_DIR, env=env,
         )

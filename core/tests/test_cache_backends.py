@@ -243,3 +243,41 @@ def test_incr_racing_the_add_of_its_key_is_never_told_the_key_holds_no_integer(c
 
     assert errors == []
     assert all(cache.get(f"version:{round_}") >= 1_000 for round_ in range(60))
+
+
+def row_count(cache_file):
+    with sqlite3.connect(cache_file) as connection:
+        return connection.execute("SELECT count(*) FROM cache").fetchone()[0]
+
+
+def test_the_file_never_holds_more_than_max_entries_however_many_keys_are_written(cache_file):
+    bounded = SQLiteCache(cache_file, {"OPTIONS": {"MAX_ENTRIES": 100}})
+    counts = []
+
+    for n in range(1000):  # a flood of reads that each miss: set, add and set_many alike
+        if n % 3 == 0:
+            bounded.set(f"read-{n}", b"a rendered answer", timeout=60)
+        elif n % 3 == 1:
+            bounded.add(f"read-{n}", b"a rendered answer", timeout=60)
+        else:
+            bounded.set_many({f"read-{n}": b"a rendered answer", f"read-{n}-bis": b"another"}, timeout=60)
+        counts.append(row_count(cache_file))
+
+    assert max(counts) <= 100
+    assert bounded.get("read-999") == b"a rendered answer"  # the newest stay: the oldest are culled
+
+
+def test_the_cull_takes_expired_rows_first_and_throttle_counts_last(cache_file):
+    bounded = SQLiteCache(cache_file, {"OPTIONS": {"MAX_ENTRIES": 100}})
+    bounded.set("stale", b"an answer", timeout=-1)  # expired, not yet swept
+    bounded.set("login-count", 1, timeout=5)  # expires before any of the answers below
+    bounded.set("kept-for-ever", b"a value", timeout=None)
+
+    for n in range(500):
+        bounded.set(f"read-{n}", b"a rendered answer", timeout=60)
+
+    assert row_count(cache_file) <= 100
+    assert bounded.incr("login-count") == 2
+    assert bounded.get("kept-for-ever") == b"a value"
+    with sqlite3.connect(cache_file) as connection:
+        assert connection.execute("SELECT count(*) FROM cache WHERE key = ':1:stale'").fetchone() == (0,)

@@ -1,4 +1,5 @@
-"""What only a real server shows: chunked request bodies, and throttles shared by several worker processes."""
+"""What only a real server shows: chunked request bodies, throttles shared by several worker processes, and which
+proxy headers deploy/gunicorn.conf.py believes."""
 import http.client
 import io
 import json
@@ -15,7 +16,7 @@ from bookings.tests.test_races import run_at_once
 from conftest import access_token
 from core.cache_backends import SQLiteCache
 from movie_booking.wsgi import application
-from movies.tests.factories import ShowFactory
+from movies.tests.factories import MovieFactory, ShowFactory
 from users.tests.factories import UserFactory
 
 
@@ -28,6 +29,18 @@ def post(url, path, body, headers=()):
         connection.request("POST", path, body=body, headers={"Content-Type": "application/json", **dict(headers)})
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), json.loads(response.read() or b"null")
+    finally:
+        connection.close()
+
+
+def get(url, path, headers=()):
+    """GET `path` and answer (status, parsed JSON)."""
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    try:
+        connection.request("GET", path, headers=dict(headers))
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"null")
     finally:
         connection.close()
 
@@ -90,3 +103,26 @@ def test_four_workers_share_one_atomic_count(gunicorn, tmp_path):
 
     statuses = Counter(status for status, _, _ in answers)
     assert statuses == {400: 10, 429: 30}, statuses  # 400: past the throttle, a body without fields
+
+
+DEPLOYED_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
+
+
+def test_the_deployed_gunicorn_believes_no_forwarded_proto_and_leaves_https_to_the_apps_setting(gunicorn):
+    """README: `X-Forwarded-Proto` is believed only with SECURE_PROXY_SSL_HEADER set. gunicorn would believe it on
+    its own from 127.0.0.1 (its default `forwarded_allow_ips`), where nginx or any local client connects from."""
+    MovieFactory.create_batch(2)
+    plain = gunicorn(config_file=DEPLOYED_CONFIG)
+    behind_tls_proxy = gunicorn(config_file=DEPLOYED_CONFIG, SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https")
+    forged = {"X-Forwarded-Proto": "https"}
+
+    plain_status, plain_page = get(plain, "/api/movies/?page_size=1", forged)
+    proxied_status, proxied_page = get(behind_tls_proxy, "/api/movies/?page_size=1", forged)
+    # nginx sets X-Forwarded-Proto from its own scheme and passes a client's X-Forwarded-Ssl on: a scheme header
+    # gunicorn trusted would contradict it, and gunicorn would refuse the request.
+    contradicting_status, _ = get(plain, "/api/movies/", {"X-Forwarded-Proto": "http", "X-Forwarded-Ssl": "on"})
+
+    assert (plain_status, proxied_status) == (200, 200)
+    assert plain_page["next"].startswith(f"{plain}/api/movies/")
+    assert proxied_page["next"].startswith(f"https://{urlsplit(behind_tls_proxy).netloc}/api/movies/")
+    assert contradicting_status == 200

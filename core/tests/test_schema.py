@@ -105,6 +105,16 @@ def test_parameters_with_a_fixed_set_of_values_list_it(document):
     assert parameter("GET", "/movies/", "search")["maxLength"] == 200
 
 
+def test_the_health_body_lists_the_states_of_the_database_and_the_cache(document):
+    health = document["definitions"]["Health"]
+    answers = operations(document)[("GET", "/health/")]["responses"]
+
+    assert health["properties"]["database"]["enum"] == ["ok", "unavailable"]
+    assert health["properties"]["cache"]["enum"] == ["ok", "unavailable"]
+    assert {"database", "cache"} <= set(health["required"])
+    assert {answers[status]["schema"]["$ref"] for status in ("200", "503")} == {"#/definitions/Health"}
+
+
 @pytest.mark.parametrize("value", ["bogus", "-", "password"])
 def test_the_server_refuses_what_the_ordering_enum_leaves_out(api_client, value):
     assert api_client.get(f"/api/movies/?ordering={value}").status_code == 400

@@ -288,3 +288,14 @@ class TestAgeRating:
                                                       "age_rating": "x" * 10_000}, format="json")
 
         assert (response.status_code, list(response.json())) == (400, ["age_rating"])
+
+
+def test_each_page_of_the_cached_list_is_its_own_answer(api_client):
+    for number in range(3):
+        TicketType.objects.create(code=f"kind-{number}", name=f"Kind {number}")
+
+    first = api_client.get(PATH, {"page_size": 2}).json()
+    second = api_client.get(PATH, {"page_size": 2, "page": 2}).json()
+
+    assert [len(first["results"]), len(second["results"])] == [2, 2]
+    assert {kind["code"] for kind in first["results"]}.isdisjoint(kind["code"] for kind in second["results"])
