@@ -2,10 +2,11 @@
 --
 --   wrk -t1 -c50 -d8s -s bench/fresh_urls.lua URL -- RUN_ID
 --
--- The read cache keys an answer by its absolute URL, query string included, so a query parameter that the
--- endpoint ignores (`bench_miss`) with a value of its own on every request makes every request a miss. RUN_ID
--- keeps the URLs of one wrk run apart from every other run's (a warm-up's, an earlier repeat's). At the end the
--- script prints how many distinct URLs it sent (`Distinct URLs: N`).
+-- The read cache keys an answer by its absolute URL with only the query parameters the view reads (junk ones
+-- share the clean entry), so each request names a host of its own, `<RUN_ID>-<thread>-<n>.miss.localhost`
+-- (the bench's ALLOWED_HOSTS lets `.miss.localhost` in): every request is a miss. RUN_ID keeps the URLs of one
+-- wrk run apart from every other run's (a warm-up's, an earlier repeat's). At the end the script prints how
+-- many distinct URLs it sent (`Distinct URLs: N`).
 
 local threads = {}
 
@@ -17,13 +18,12 @@ end
 function init(args)
   run_id = args[1] or tostring(os.time())
   sent = 0
-  local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
-  base = wrk.path .. separator .. "bench_miss=" .. run_id .. "-" .. thread_number .. "-"
+  prefix = run_id .. "-" .. thread_number .. "-"
 end
 
 function request()
   sent = sent + 1
-  return wrk.format(nil, base .. sent)
+  return wrk.format(nil, wrk.path, {Host = prefix .. sent .. ".miss.localhost"})
 end
 
 function done(summary, latency, requests)

@@ -440,24 +440,23 @@ async def hammer(base_url, *, show_id, tokens, seat=1):
 async def read_load(url, *, concurrency, duration, warmup=1.0, fresh_urls=None):
     """`concurrency` clients GET `url` back to back for `duration` seconds (after a warm-up).
 
-    With `fresh_urls` (a run id, not used by any other run) every request adds `bench_miss=<run id>-<n>` to
-    the query string, so no two ask for the same URL and the read cache misses every time.
+    With `fresh_urls` (a run id, not used by any other run) every request names a host of its own,
+    `<run id>-<n>.miss.localhost`, so no two ask for the same absolute URL and the read cache misses every time.
     """
     statuses = Counter()
     errors = Counter()
     latencies = []
     sent = {False: set(), True: set()}  # the URLs asked, during the warm-up and during the measured time
-    separator = "&" if "?" in url else "?"
     async with new_session() as session:
         async def client(until, record):
             while time.perf_counter() < until:
-                target = url
+                headers = {}
                 if fresh_urls is not None:
-                    target = f"{url}{separator}bench_miss={fresh_urls}-{record:d}-{len(sent[record])}"
-                    sent[record].add(target)
+                    headers["Host"] = f"{fresh_urls}-{record:d}-{len(sent[record])}.miss.localhost"
+                    sent[record].add(headers["Host"])
                 sent_at = time.perf_counter()
                 try:
-                    async with session.get(target) as response:
+                    async with session.get(url, headers=headers) as response:
                         await response.read()
                         status = response.status
                 except (aiohttp.ClientError, TimeoutError) as error:

@@ -86,7 +86,8 @@ def server_env(database_url, *, secret_key, hold_seconds):
         "DATABASE_URL": database_url,
         "DEBUG": "False",
         "SECRET_KEY": secret_key,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # .miss.localhost: each cache-miss request names a host of its own (bench/fresh_urls.lua).
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,.miss.localhost",
         "SECURE_SSL_REDIRECT": "False",
         "SECURE_HSTS_SECONDS": "0",
         "SESSION_COOKIE_SECURE": "False",
@@ -705,11 +706,12 @@ def read_markdown(databases):
         "",
         "## Read path",
         "",
-        "Cache hits ask for one URL over and over. Cache misses ask for a URL never asked before on each request "
-        "(`?bench_miss=<run>-<n>`, a parameter the endpoints ignore), so the view runs and its answer is stored "
-        "every time. New read-cache entries are counted in the cache's file while measured: the middleware stores "
-        "an answer on a miss only, so a miss run stores at least one per answer (a few more: requests in flight "
-        "when a run stopped) and a hit run none.",
+        "Cache hits ask for one URL over and over. Cache misses ask for a URL never asked before on each request: "
+        "the read cache keys an answer by its absolute URL with only the query parameters the view reads, so each "
+        "request names a host of its own (`Host: <run>-<n>.miss.localhost`), and the view runs and its answer is "
+        "stored every time. New read-cache entries are counted in the cache's file while measured: the middleware "
+        "stores an answer on a miss only, so a miss run stores at least one per answer (a few more: requests in "
+        "flight when a run stopped) and a hit run none.",
         "",
         "| database | endpoint | cache | req/s | p50 ms | p99 ms | share of ceiling (per-run median) | "
         "new read-cache entries (answers) | runs (req/s) |",
