@@ -188,7 +188,7 @@ def test_fifty_slowloris_sockets_do_not_stop_the_api_answering_through_nginx(dep
         for _ in range(10):
             client = connect(timeout=10)
             answer = client.get("/api/health/")
-            assert (answer.status, answer.json()) == (200, {"status": "ok", "database": "ok"})
+            assert (answer.status, answer.json()) == (200, {"status": "ok", "database": "ok", "cache": "ok"})
     finally:
         for sock in slow:
             sock.close()
