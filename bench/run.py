@@ -572,7 +572,9 @@ def cpu_per_request(env, seeded_file, *, requests):
     measured = {}
     for args in (["--ceiling"], [str(seeded_file)]):
         done = subprocess.run([PYTHON, "-m", "bench.cpu", *args, "--requests", str(requests)], cwd=ROOT, env=env,
-                              check=True, capture_output=True, text=True)
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"bench.cpu {' '.join(args)} failed: {done.stderr.strip()}")
         measured.update(json.loads(done.stdout))
     return measured
 
