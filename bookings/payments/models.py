@@ -71,6 +71,9 @@ class Refund(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     settled_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set by the one sender that has the refund in hand (bookings.payments.refunds.send), until it has the
+    # provider's answer or the send's longest time is over: another sender leaves the refund alone meanwhile.
+    sending_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,14 +2,20 @@
 that wrote them has committed (bookings.tasks), outside any lock. Each update is conditional on the row's
 state, so a second run, or a webhook arriving first, changes nothing."""
 import logging
+from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bookings.payments import stripe
-from bookings.payments.exceptions import RefundRefused
+from bookings.payments.exceptions import PaymentProviderUnavailable, RefundRefused
 from bookings.payments.models import Payment, Refund
 
 logger = logging.getLogger(__name__)
+
+# Past the longest a send may take: the sender's own database writes around the provider's answer.
+SEND_MARGIN = timedelta(seconds=30)
 
 # A Stripe refund's status, as ours.
 REFUND_STATUSES = {"succeeded": Refund.Status.SUCCEEDED, "pending": Refund.Status.SENT,
@@ -18,21 +24,36 @@ REFUND_STATUSES = {"succeeded": Refund.Status.SUCCEEDED, "pending": Refund.Statu
 
 
 def send(refund_id):
-    """Send a pending refund to the provider. Raises PaymentProviderUnavailable when it does not answer (the
-    refund stays pending, to be sent again with the same idempotency key)."""
+    """Send a pending refund to the provider, unless another sender (the task, reconcile_payments) has it in hand.
+    Raises PaymentProviderUnavailable when the provider does not answer (the refund stays pending, to be sent again
+    with the same idempotency key)."""
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
-    if refund.status != Refund.Status.PENDING:
+    if refund.status != Refund.Status.PENDING or not _claim(refund):
         return refund
-    Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1)
     try:
         sent = stripe.create_refund(intent_id=refund.payment.provider_id, amount_cents=refund.amount_cents,
                                     idempotency_key=refund.idempotency_key, refund_id=refund.pk)
+    except PaymentProviderUnavailable:
+        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(sending_until=None)
+        raise
     except RefundRefused as error:
         # Not a matter of time (the charge is gone, or the amount is wrong): staff must look at it.
         logger.error("Stripe refused refund %s of payment %s: %s", refund.pk, refund.payment.provider_id, error)
-        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(status=Refund.Status.FAILED)
+        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+            status=Refund.Status.FAILED, sending_until=None)
         return refund
     return apply(refund, sent)
+
+
+def _claim(refund):
+    """Take the refund in hand for as long as one send can take; False when another sender has it. The idempotency
+    key alone would make a second sender's refund Stripe's replay of the first, but only at a provider that keeps
+    keys: one sender at a time asks no provider twice."""
+    now = timezone.now()
+    longest_send = timedelta(seconds=settings.STRIPE_TIMEOUT_SECONDS * (settings.STRIPE_NETWORK_RETRIES + 1))
+    return bool(Refund.objects.filter(Q(sending_until__isnull=True) | Q(sending_until__lte=now),
+                                      pk=refund.pk, status=Refund.Status.PENDING)
+                .update(sending_until=now + longest_send + SEND_MARGIN, attempts=F("attempts") + 1))
 
 
 def settle_from_provider(provider_refund):
@@ -50,7 +71,7 @@ def apply(refund, provider_refund):
     failed refund is final."""
     status = REFUND_STATUSES.get(provider_refund["status"], Refund.Status.SENT)
     Refund.objects.filter(pk=refund.pk, status__in=[Refund.Status.PENDING, Refund.Status.SENT]).update(
-        status=status, provider_id=provider_refund["id"],
+        status=status, provider_id=provider_refund["id"], sending_until=None,
         settled_at=timezone.now() if status == Refund.Status.SUCCEEDED else None,
     )
     refund.refresh_from_db()

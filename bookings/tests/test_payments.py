@@ -17,7 +17,10 @@ from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from bookings.models import Booking, Payment, ProviderEvent, Refund, Ticket
+from bookings.payments import refunds
+from bookings.payments.exceptions import PaymentProviderUnavailable
 from bookings.tests.fake_stripe import free_port, pay_as_buyer
+from bookings.tests.test_races import run_at_once
 from conftest import bearer_client
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
@@ -462,6 +465,52 @@ class TestCancelAndRefund:
 
         assert stripe_client.v1.payment_intents.retrieve(intent).status == "canceled"
         assert Payment.objects.get().status == Payment.Status.CANCELED
+
+
+class TestOneSenderAtATime:
+    """localstripe keeps no idempotency keys: a refund it is asked for twice it makes twice, so these show that
+    our senders (the task, reconcile_payments) never ask twice, whatever the provider does with keys."""
+
+    @pytest.fixture
+    def pending_refund(self, online, user_client, show):
+        booking, intent = paid_hold(user_client, show, [1, 2], online)
+        confirm(user_client, booking)
+        # The outbox row, as a cancel writes it, not yet sent.
+        return Refund.objects.create(payment=Payment.objects.get(), amount_cents=1900,
+                                     reason=Refund.Reason.CANCELLATION), intent
+
+    def test_senders_at_once_refund_once(self, pending_refund, stripe_client):
+        refund, intent = pending_refund
+
+        run_at_once(8, lambda i: refunds.send(refund.pk))
+
+        assert [sent.amount for sent in stripe_client.v1.refunds.list({"payment_intent": intent}).data] == [1900]
+        refund.refresh_from_db()
+        assert (refund.status, refund.attempts, refund.sending_until) == (Refund.Status.SUCCEEDED, 1, None)
+
+    def test_a_refund_in_another_senders_hands_is_left_alone_until_that_send_is_over(self, pending_refund,
+                                                                                     stripe_client):
+        refund, intent = pending_refund
+        Refund.objects.filter(pk=refund.pk).update(sending_until=timezone.now() + timedelta(seconds=30))
+
+        refunds.send(refund.pk)
+        left_alone = stripe_client.v1.refunds.list({"payment_intent": intent}).data
+        Refund.objects.filter(pk=refund.pk).update(sending_until=timezone.now() - timedelta(seconds=1))
+        refunds.send(refund.pk)  # that sender died mid-send: the refund is sent again, with the same key
+
+        assert left_alone == []
+        assert [sent.amount for sent in stripe_client.v1.refunds.list({"payment_intent": intent}).data] == [1900]
+        assert Refund.objects.get(pk=refund.pk).status == Refund.Status.SUCCEEDED
+
+    def test_a_send_stripe_does_not_answer_frees_the_refund_for_the_next_try(self, pending_refund, settings):
+        refund, _ = pending_refund
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+        with pytest.raises(PaymentProviderUnavailable):
+            refunds.send(refund.pk)
+
+        refund.refresh_from_db()
+        assert (refund.status, refund.attempts, refund.sending_until) == (Refund.Status.PENDING, 1, None)
 
 
 class TestStaffRefund:
