@@ -27,13 +27,22 @@ def visible_bookings(*, user):
     return bookings if reads_all else bookings.filter(user=user)
 
 
+def live_hold_condition(now, prefix=""):
+    """A hold still alive at `now` (a HELD booking always has its `expires_at`: a database constraint says so)."""
+    return Q(**{f"{prefix}status": Booking.Status.HELD, f"{prefix}expires_at__gt": now})
+
+
+def live_booking_condition(now, prefix=""):
+    """A booking that holds or owns its seats: CONFIRMED, or HELD with the hold alive."""
+    return Q(**{f"{prefix}status": Booking.Status.CONFIRMED}) | live_hold_condition(now, prefix)
+
+
 def with_status(status, now):
     """Bookings whose status as clients see it (`Booking.status_at`) is `status`: a dead hold is EXPIRED."""
-    dead_hold = Q(status=Booking.Status.HELD, expires_at__lte=now)
     if status == Booking.Status.HELD:
-        return Q(status=status) & ~dead_hold
+        return live_hold_condition(now)
     if status == Booking.Status.EXPIRED:
-        return Q(status=status) | dead_hold
+        return Q(status=status) | Q(status=Booking.Status.HELD, expires_at__lte=now)
     return Q(status=status)
 
 
@@ -56,12 +65,6 @@ def confirmed_ticket(*, user, booking_id, seat_number):
     if ticket is None or ticket.booking.current_status != Booking.Status.CONFIRMED:
         raise Http404("No such ticket.")
     return ticket
-
-
-def live_booking_condition(now, prefix=""):
-    """A booking that holds or owns its seats: CONFIRMED, or HELD with the hold alive."""
-    return (Q(**{f"{prefix}status": Booking.Status.CONFIRMED})
-            | Q(**{f"{prefix}status": Booking.Status.HELD, f"{prefix}expires_at__gt": now}))
 
 
 def vouchers_with_uses(now=None):

@@ -14,6 +14,7 @@ from movies.models import (
     Screen,
     Show,
     TicketType,
+    default_ticket_type_errors,
     live_ticket_condition,
     overlap_message,
 )
@@ -249,10 +250,10 @@ class TicketTypeForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("is_default") and not cleaned.get("active"):
-            self.add_error("active", "The default ticket type must be active.")
-        if self.instance.is_default and not cleaned.get("is_default"):
-            self.add_error("is_default", "One ticket type is always the default: make another one the default.")
+        errors = default_ticket_type_errors(was_default=self.instance.is_default,
+                                            is_default=cleaned.get("is_default"), active=cleaned.get("active"))
+        for field, message in errors.items():
+            self.add_error(field, message)
         return cleaned
 
 

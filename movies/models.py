@@ -54,6 +54,17 @@ class TicketType(models.Model):
         return self.name
 
 
+def default_ticket_type_errors(*, was_default, is_default, active):
+    """What a ticket-type write breaks of the default's rules, {field: message}: the default is active, and it stops
+    being the default only when another type is made the default (which takes the flag over)."""
+    errors = {}
+    if is_default and not active:
+        errors["active"] = "The default ticket type must be active."
+    if was_default and not is_default:
+        errors["is_default"] = "One ticket type is always the default: make another one the default instead."
+    return errors
+
+
 def default_ticket_type():
     """The default ticket type's id: what a seat asked for without a type is sold as."""
     return TicketType.objects.values_list("pk", flat=True).get(is_default=True)

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from core.serializers import MAX_ID, BoundedListField, StrictPrimaryKeyRelatedField, UTCDateTimeField
 from movies import seating, selectors
-from movies.models import MAX_ROWS, Movie, Screen, Show, TicketType
+from movies.models import MAX_ROWS, Movie, Screen, Show, TicketType, default_ticket_type_errors
 
 
 class TicketTypeCodesField(BoundedListField):
@@ -59,11 +59,10 @@ class TicketTypeSerializer(serializers.ModelSerializer):
         if current("discount_percent") is not None and current("discount_amount") is not None:
             raise serializers.ValidationError(
                 {"discount_amount": ["Send discount_percent or discount_amount, not both."]})
-        if current("is_default") and not current("active"):
-            raise serializers.ValidationError({"active": ["The default ticket type must be active."]})
-        if self.instance is not None and self.instance.is_default and not current("is_default"):
-            raise serializers.ValidationError(
-                {"is_default": ["One ticket type is always the default: make another one the default instead."]})
+        errors = default_ticket_type_errors(was_default=self.instance is not None and self.instance.is_default,
+                                            is_default=current("is_default"), active=current("active"))
+        if errors:
+            raise serializers.ValidationError({field: [message] for field, message in errors.items()})
         return attrs
 
 
