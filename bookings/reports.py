@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -95,21 +95,23 @@ def daily_rows(*, first_day=None, last_day=None):
         made_in_period(Ticket.objects.filter(booking__status=Booking.Status.CONFIRMED), "booking__created_at")
         .values("day").annotate(bookings=Count("booking_id", distinct=True), tickets=Count("pk"),
                                 revenue=Sum("price", output_field=AMOUNT)).order_by())}
-    booked = made_in_period(_confirmed_and_paid(Booking.objects.all()), "created_at")
-    paid_value = _sums(booked, "day", Sum("total_price", output_field=AMOUNT))
-    online = _sums(booked.filter(paid_online=True), "day", Sum("total_price", output_field=AMOUNT))
+    paid = {line["day"]: line for line in (
+        made_in_period(_confirmed_and_paid(Booking.objects.all()), "created_at").values("day")
+        .annotate(value=Sum("total_price", output_field=AMOUNT),
+                  online=Sum("total_price", filter=Q(paid_online=True), output_field=AMOUNT)).order_by())}
     taken = _sums(made_in_period(Payment.objects.filter(status=Payment.Status.PAID), "booking__created_at"), "day",
                   Sum("amount_cents"))
     refunded = _sums(made_in_period(_refunds_made(), "created_at"), "day", Sum("amount_cents"))
     rows = []
     for day in sorted({*sold, *taken, *refunded}):
-        line = sold.get(day, {})
+        line, paid_line = sold.get(day, {}), paid.get(day, {})
         revenue = line.get("revenue") or ZERO
+        online = paid_line.get("online") or ZERO
         rows.append({
             "date": day, "bookings": line.get("bookings", 0), "tickets_sold": line.get("tickets", 0),
             "revenue": revenue,
-            **_money_figures(revenue, paid_value.get(day), taken.get(day), refunded.get(day)),
-            "box_office": revenue - online.get(day, ZERO), "online": online.get(day, ZERO),
+            **_money_figures(revenue, paid_line.get("value"), taken.get(day), refunded.get(day)),
+            "box_office": revenue - online, "online": online,
         })
     return rows
 
