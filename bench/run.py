@@ -27,6 +27,9 @@ reconcile_payments once, as its timer would. Once every payment and refund has s
 localstripe's own records are checked: each seat sold once or free, each late payment confirmed or refunded in
 full, and the money Stripe kept equal to the confirmed tickets' prices, to the cent.
 
+The "reports" scenario last times the sales reports over a season of their own (bench/reports.py: 200 shows,
+100,000 tickets), in the database emptied again; `--scenarios reports` runs it alone, with its own table.
+
 The Targets table checks issue #14's targets in the same run: each read at least 50 % of the ceiling's req/s,
 hits and misses apart; the seat map's p99 (hits) at most twice the ceiling's; the flash sale sold out in at most
 2 s on SQLite and 3 s on PostgreSQL (median of the runs) with 0 double, 0 lost, 0 5xx; booking req/s at least

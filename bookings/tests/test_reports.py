@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from bookings.models import Refund, Voucher
+from bookings.models import Payment, Refund, Voucher
 from bookings.tests.factories import booking_with_seats
 from bookings.tests.fake_stripe import pay_as_buyer
 from conftest import BACK_OFFICE_PERMISSIONS, bearer_client, staff_with_permissions
@@ -379,3 +379,21 @@ class TestQueries:
             assert client.get(DAILY).json()["results"][0]["tickets_sold"] == 3 * shows
         with django_assert_max_num_queries(9):
             assert len(client.get(DAILY, {"from": "1900-01-01", "to": "2999-12-31"}).json()["results"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_refund_counts_once_written_unless_the_provider_refused_it():
+    """The outbox: a written refund is sent until the provider takes it, so it is the cinema's money no longer;
+    one the provider refused (failed) went nowhere."""
+    show = a_show(2)
+    booking = booking_with_seats(show, [1, 2], cancelled=True)
+    payment = Payment.objects.create(booking=booking, provider="stripe", provider_id="pi_report", amount_cents=1900,
+                                     currency="EUR", status="paid", paid_at=booking.created_at)
+    for status, cents in (("pending", 1000), ("sent", 400), ("failed", 300)):
+        Refund.objects.create(payment=payment, amount_cents=cents, reason="cancellation", status=status)
+
+    (row,) = rows(accountant(), SHOWS)
+    (day,) = rows(accountant(), DAILY)
+
+    assert (row["tickets_sold"], row["revenue"], row["refunded"], row["net"]) == (0, "0.00", "14.00", "5.00")
+    assert (day["bookings"], day["revenue"], day["refunded"], day["net"]) == (0, "0.00", "14.00", "5.00")
