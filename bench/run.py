@@ -27,6 +27,9 @@ reconcile_payments once, as its timer would. Once every payment and refund has s
 localstripe's own records are checked: each seat sold once or free, each late payment confirmed or refunded in
 full, and the money Stripe kept equal to the confirmed tickets' prices, to the cent.
 
+The "reports" scenario last times the sales reports over a season of their own (bench/reports.py: 200 shows,
+100,000 tickets), in the database emptied again; `--scenarios reports` runs it alone, with its own table.
+
 The Targets table checks issue #14's targets in the same run: each read at least 50 % of the ceiling's req/s,
 hits and misses apart; the seat map's p99 (hits) at most twice the ceiling's; the flash sale sold out in at most
 2 s on SQLite and 3 s on PostgreSQL (median of the runs) with 0 double, 0 lost, 0 5xx; booking req/s at least
@@ -54,7 +57,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import load, localstripe, topology
+from bench import load, localstripe, reports, topology
 from core.cache import ENTRY_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +76,7 @@ DATABASE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 READS = ("movies", "movie_shows", "seat_map")
 MISS = " miss"  # suffix of a read measured as read-cache misses: "seat_map miss"
 
-SCENARIOS = "reads,flash,holds,nginx,paid"
+SCENARIOS = "reads,flash,holds,nginx,paid,reports"
 SMOKE_SCENARIOS = "reads,flash,holds,paid"
 FLASH_SALES = 3  # per topology
 
@@ -273,6 +276,8 @@ def check_flash_sale(sale, database, capacity):
 
 def run_database(label, database_url, args, secret_key):
     env = server_env(database_url, secret_key=secret_key, hold_seconds=args.hold_seconds)
+    if args.scenarios == "reports":  # alone: its season in an emptied database, and nothing else
+        return {"database": label, "reports": run_reports(env, label)}
     started = time.monotonic()
     manage(env, "migrate", "--noinput")
     manage(env, "flush", "--noinput")  # a database left by an earlier run starts empty again
@@ -354,6 +359,8 @@ def run_database(label, database_url, args, secret_key):
         result["nginx"] = run_behind_nginx(env, args, seeded, label)
     if "paid" in args.scenarios:
         result["paid_sale"] = run_paid_sale(env, args, seeded, label)
+    if "reports" in args.scenarios:  # last: its season replaces the other scenarios' data
+        result["reports"] = run_reports(env, label)
     result["elapsed_s"] = time.monotonic() - started
     return result
 
@@ -396,6 +403,16 @@ def run_paid_sale(env, args, seeded, label):
           f"{cents(sale['kept_cents'])} for {cents(sale['sold_cents'])} of tickets, {sale['statuses']}, "
           f"problems: {sale['problems'] or 'none'}", file=sys.stderr)
     return sale
+
+
+def run_reports(env, label):
+    """The sales reports over a season (bench/reports.py), in the database emptied and migrated."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "flush", "--noinput")
+    measured = reports.run(env)
+    print(f"[{label}] sales reports over {measured['season']}: " + ", ".join(
+        f"{name} {page['median_ms']:.0f} ms" for name, page in measured["pages"].items()), file=sys.stderr)
+    return measured
 
 
 def unused_port():
@@ -692,6 +709,7 @@ def markdown(report):
     lines += cpu_markdown(databases)
     lines += hold_markdown(databases, settings)
     lines += paid_markdown(databases, settings)
+    lines += reports.markdown(databases)
     lines += ["", "## One seat, all clients at once", "",
               "| database | clients | statuses | live tickets for the seat |", "|---|---:|---|---:|"]
     for result in databases:
@@ -1036,7 +1054,8 @@ def main(argv=None):
     parser.add_argument("--read-driver", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds: SQLite, 20 seats, 20 clients")
     parser.add_argument("--scenarios", default=SCENARIOS,
-                        help="any of reads, flash, holds, nginx, paid (the hammer always runs; nginx: PostgreSQL only)")
+                        help="any of reads, flash, holds, nginx, paid, reports (the hammer always runs, but with "
+                        "reports alone; nginx: PostgreSQL only)")
     parser.add_argument("--table", action="store_true",
                         help="with a partial --scenarios: print the Markdown of what ran instead of JSON")
     parser.add_argument("--cpu-requests", type=int, default=300, help="requests per batch of the CPU profile")
@@ -1095,6 +1114,9 @@ def main(argv=None):
                      "hold_seconds": args.hold_seconds, "paid_hold_seconds": args.paid_hold_seconds},
         "databases": results,
     }
+    if args.scenarios == "reports":  # alone: its own table, no other section to fill
+        print("\n".join(reports.markdown(results)) if args.table else json.dumps(report, indent=1, default=str))
+        return 0
     partial = args.scenarios not in (SCENARIOS, SMOKE_SCENARIOS)  # for trying things: no file written
     if partial and not args.table:
         print(json.dumps(report, indent=1, default=str))

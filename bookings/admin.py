@@ -1,11 +1,22 @@
-"""Bookings and holds in the admin: read-only history, cancel and refund actions that go through the services, and
-every payment and refund with its Stripe id, amount and status."""
-from django.contrib import admin, messages
-from django.utils import timezone
+"""Bookings and holds in the admin: read-only history, cancel and refund actions that go through the services,
+every payment and refund with its Stripe id, amount and status, and the Sales page (bookings.view_sales)."""
+from datetime import date, datetime, time, timedelta
 
-from bookings import selectors, services
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from bookings import charts, reports, selectors, services
 from bookings.models import Booking, Payment, Refund, Ticket, Voucher
+from bookings.permissions import views_sales
 from core.exceptions import DomainError
+from core.renderers import CSVRenderer
 from movies.seating import seat_label
 
 
@@ -115,6 +126,101 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_refund_permission(self, request):
         return request.user.has_perm("bookings.refund_booking")
+
+    def get_urls(self):
+        def sales_page(view):
+            return self.admin_site.admin_view(view)
+
+        return [
+            path("sales/", sales_page(self.sales_view), name="bookings_booking_sales"),
+            path("sales/shows.csv", sales_page(self.sales_csv_view), {"report": "shows"},
+                 name="bookings_booking_sales_shows_csv"),
+            path("sales/daily.csv", sales_page(self.sales_csv_view), {"report": "daily"},
+                 name="bookings_booking_sales_daily_csv"),
+            *super().get_urls(),
+        ]
+
+    def sales_view(self, request):
+        """The Sales page: for a period, revenue per day and occupancy per show as charts, the same rows as the API's
+        reports in tables, and their CSV."""
+        period = sales_period(request)
+        day_rows, show_rows = sales_rows(period)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Sales",
+            "form": period, "day_rows": day_rows, "show_rows": show_rows, "currency": settings.CURRENCY,
+            "time_zone": settings.TIME_ZONE, "query": request.GET.urlencode(),
+            # SVG markup whose labels the XML serializer escaped.
+            "revenue_chart": mark_safe(charts.revenue_per_day(day_rows, settings.CURRENCY)),
+            "occupancy_chart": mark_safe(charts.occupancy_per_show(show_rows)),
+        }
+        return TemplateResponse(request, "admin/bookings/sales.html", context)
+
+    def sales_csv_view(self, request, report):
+        period = sales_period(request)
+        day_rows, show_rows = sales_rows(period, only=report)
+        table = (reports.show_table(show_rows, reports.ticket_type_codes()) if report == "shows"
+                 else reports.daily_table(day_rows))
+        first, last = period.days
+        response = HttpResponse(CSVRenderer().render(table), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="sales-{report}-{first}-{last}.csv"'
+        return response
+
+
+# The admin's index, with a link to the Sales page for staff who may see it (the index template of
+# django.contrib.admin, listed first in INSTALLED_APPS, would win over an override of the same name).
+admin.site.index_template = "admin/bookings/index.html"
+
+
+class SalesPeriodForm(forms.Form):
+    """The Sales page's period: days in TIME_ZONE, both included; the current month when left out."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        # `from` is a Python keyword, so it cannot be declared as a class attribute.
+        self.fields["from"] = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["to"] = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        period = super().clean()
+        for name in ("from", "to"):
+            if period.get(name) and not date.min < period[name] < date.max:
+                self.add_error(name, "Date out of range.")
+        if period.get("from") and period.get("to") and period["to"] < period["from"]:
+            self.add_error("to", "The end of the period is before its start.")
+        return period
+
+    @property
+    def days(self):
+        """(first, last) day of the period asked for, or of the current month when it is not valid."""
+        if self.is_valid():
+            return self.cleaned_data["from"], self.cleaned_data["to"]
+        return this_month()
+
+
+def this_month():
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def sales_period(request):
+    """The period form of the request; refuses (403) whoever may not see sales."""
+    if not views_sales(request.user):
+        raise PermissionDenied
+    first, last = this_month()
+    return SalesPeriodForm({"from": first, "to": last, **request.GET.dict()})
+
+
+def sales_rows(period, only=None):
+    """(day rows, show rows) of the period, the shows those starting on its days; `only` ("shows" or "daily")
+    reads just that report."""
+    first, last = period.days
+    zone = timezone.get_default_timezone()
+    day_rows = [] if only == "shows" else reports.daily_rows(first_day=first, last_day=last)
+    shows = [] if only == "daily" else list(reports.shows_in_period(
+        starts_from=datetime.combine(first, time.min, tzinfo=zone),
+        starts_before=datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)))
+    return day_rows, reports.show_rows(shows)
 
 
 class RefundInline(admin.TabularInline):

@@ -72,6 +72,7 @@ class Booking(models.Model):
         permissions = [
             ("refund_booking", "Can refund a booking's payment"),
             ("sell_at_box_office", "Can sell priced seats without an online payment, past the buyer limit"),
+            ("view_sales", "Can view the sales reports (API and the admin's Sales page)"),
         ]
         indexes = [models.Index(fields=["user", "-created_at"])]
         constraints = [

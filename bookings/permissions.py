@@ -18,3 +18,15 @@ class CanRefundBookings(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return request.user.has_perm("bookings.refund_booking")
+
+
+def views_sales(user):
+    """Staff (is_staff) with `bookings.view_sales` read the sales reports (superusers have every permission)."""
+    return user.is_staff and user.has_perm("bookings.view_sales")
+
+
+class CanViewSales(permissions.BasePermission):
+    message = "Only staff with the permission bookings.view_sales can read the sales reports."
+
+    def has_permission(self, request, view):
+        return views_sales(request.user)

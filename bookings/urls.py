@@ -15,5 +15,7 @@ urlpatterns = [
     path("bookings/<id:pk>/tickets/<id:number>/qr/", views.TicketQRCodeView.as_view(), name="ticket-qr"),
     path("check-in/", views.CheckInView.as_view(), name="check-in"),
     path("payments/stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe-webhook"),
+    path("reports/shows/", views.ShowSalesReportView.as_view(), name="report-shows"),
+    path("reports/daily/", views.DailySalesReportView.as_view(), name="report-daily"),
     *router.urls,
 ]

@@ -10,10 +10,16 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import checkin, idempotency, selectors, services, tickets
+from bookings import checkin, idempotency, reports, selectors, services, tickets
 from bookings.models import Voucher
 from bookings.payments import services as payments
-from bookings.permissions import CanCheckInTickets, CanRefundBookings
+from bookings.permissions import CanCheckInTickets, CanRefundBookings, CanViewSales
+from bookings.report_serializers import (
+    DailyReportQuerySerializer,
+    DailySalesSerializer,
+    ShowReportQuerySerializer,
+    ShowSalesSerializer,
+)
 from bookings.serializers import (
     BookingRequestSerializer,
     BookingSerializer,
@@ -27,7 +33,7 @@ from bookings.serializers import (
 )
 from core.money import minor_units
 from core.permissions import ModelPermissions
-from core.renderers import JSONRenderer
+from core.renderers import CSVRenderer, JSONRenderer
 from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.serializers import money
 from core.throttling import BookingRateThrottle
@@ -411,3 +417,91 @@ class CheckInView(PrivateAnswerMixin, APIView):
         ticket = checkin.check_in_ticket(code=scan.validated_data["ticket_code"],
                                          show_id=scan.validated_data.get("show"))
         return Response(CheckInSerializer(ticket).data)
+
+
+REPORT_FORMAT = openapi.Parameter(
+    "format", openapi.IN_QUERY, type=openapi.TYPE_STRING, enum=["json", "csv"], required=False,
+    description="csv: every row of the period as text/csv (as does `Accept: text/csv`), without pages: a header "
+                "line, then one line per row",
+)
+NOT_SALES_STAFF = error_response("Not staff with the permission bookings.view_sales (`code: permission_denied`)")
+
+
+class SalesReportView(PrivateAnswerMixin, JSONErrorsMixin, generics.ListAPIView):
+    """A sales report: a page of rows as JSON, or every row of the period as CSV. Subclasses say how to read the
+    query (`query_serializer`), which rows it lists (`rows_to_page`, paged before `rows` builds them) and the CSV's
+    `table`."""
+
+    permission_classes = [IsAuthenticated, CanViewSales]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    filter_backends = []
+    csv_name = ""
+
+    def list(self, request, *args, **kwargs):
+        query = self.query_serializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        listed = self.rows_to_page(query.validated_data)
+        if request.accepted_renderer.format == CSVRenderer.format:
+            return Response(self.table(self.rows(listed)),
+                            headers={"Content-Disposition": f'attachment; filename="{self.csv_name}"'})
+        page = self.paginate_queryset(listed)
+        return self.get_paginated_response(self.get_serializer(self.rows(page), many=True).data)
+
+    def rows(self, listed):
+        return listed
+
+
+class ShowSalesReportView(SalesReportView):
+    serializer_class = ShowSalesSerializer
+    query_serializer = ShowReportQuerySerializer
+    csv_name = "sales-by-show.csv"
+
+    @swagger_auto_schema(
+        operation_id="reports_shows",
+        operation_summary="Sales per show (bookings.view_sales)",
+        operation_description="One row per show, soonest first: its tickets sold (of CONFIRMED bookings), "
+                              "occupancy, revenue at the prices the tickets were sold at, refunds, net, and the "
+                              "tickets by ticket type. As CSV with `?format=csv` or `Accept: text/csv`, "
+                              "`by_ticket_type` flattened to `tickets_<code>` and `revenue_<code>` columns.",
+        query_serializer=ShowReportQuerySerializer,
+        manual_parameters=[REPORT_FORMAT],
+        responses={403: NOT_SALES_STAFF},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def rows_to_page(self, query):
+        return reports.shows_in_period(starts_from=query.get("from"), starts_before=query.get("to"),
+                                       movie_id=query.get("movie"))
+
+    def rows(self, shows):
+        return reports.show_rows(list(shows))
+
+    def table(self, rows):
+        return reports.show_table(rows, reports.ticket_type_codes())
+
+
+class DailySalesReportView(SalesReportView):
+    serializer_class = DailySalesSerializer
+    query_serializer = DailyReportQuerySerializer
+    csv_name = "sales-by-day.csv"
+
+    @swagger_auto_schema(
+        operation_id="reports_daily",
+        operation_summary="Sales per day (bookings.view_sales)",
+        operation_description="One row per day of sale in the server's TIME_ZONE, oldest first: the CONFIRMED "
+                              "bookings made that day, their tickets and revenue (paid at the box office or "
+                              "online), the refunds made that day, and net. As CSV with `?format=csv` or "
+                              "`Accept: text/csv`.",
+        query_serializer=DailyReportQuerySerializer,
+        manual_parameters=[REPORT_FORMAT],
+        responses={403: NOT_SALES_STAFF},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def rows_to_page(self, query):
+        return reports.daily_rows(first_day=query.get("from"), last_day=query.get("to"))
+
+    def table(self, rows):
+        return reports.daily_table(rows)

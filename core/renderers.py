@@ -1,5 +1,8 @@
-"""DRF's JSON, written by orjson: the same bytes at a fraction of the cost (a 500-seat map: 0.6 ms with the
-standard library's encoder, 0.03 ms with orjson, on the bench machine)."""
+"""Renderers: DRF's JSON, written by orjson: the same bytes at a fraction of the cost (a 500-seat map: 0.6 ms with
+the standard library's encoder, 0.03 ms with orjson, on the bench machine); and tables as CSV."""
+import csv
+import io
+
 import orjson
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
@@ -21,3 +24,17 @@ class JSONRenderer(renderers.JSONRenderer):
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
         return content.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """`text/csv`, chosen by `?format=csv` or `Accept: text/csv`: the view answers a table, a list of rows (lists of
+    cells) whose first is the header."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        sheet = io.StringIO()
+        csv.writer(sheet).writerows(data)
+        return sheet.getvalue().encode(self.charset)

@@ -177,8 +177,13 @@ def test_the_errors_of_an_image_are_shared_responses_which_converters_give_json_
     assert set(errors) == {"401", "404", "503"}
     assert errors == {status: {"$ref": f"#/responses/bookings_ticket_qr_{status}"} for status in errors}
     assert document["responses"]["bookings_ticket_qr_404"]["schema"] == {"$ref": "#/definitions/Error"}
+    reports = [document["paths"][f"/reports/{name}/"]["get"] for name in ("shows", "daily")]
+    for report in reports:  # a page of JSON, or the same rows as CSV
+        assert report["produces"] == ["text/csv", "application/json"]
+        assert report["responses"]["200"]["schema"]["$ref"].startswith("#/definitions/Paginated")
+        assert all("$ref" in response for status, response in report["responses"].items() if int(status) >= 400)
     others = [operation for route, item in document["paths"].items() for method, operation in item.items()
-              if method != "parameters" and operation is not qr_code]
+              if method != "parameters" and operation is not qr_code and operation not in reports]
     assert document["produces"] == ["application/json"]
     assert not any("produces" in operation for operation in others)
     assert not any("$ref" in response for operation in others for response in operation["responses"].values())
