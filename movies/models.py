@@ -95,7 +95,8 @@ class Screen(models.Model):
     # Row strings as movies.seating describes them; empty: standard seats everywhere.
     layout = models.JSONField(default=list, blank=True)
     # The row whose middle is the best view, by its letters; empty: the default row of seating.default_best_row.
-    best_row = models.CharField(max_length=3, blank=True, default="")
+    best_row = models.CharField(max_length=3, blank=True, default="",
+                                help_text="A row letter (D, AA); empty: row number floor(2 x rows / 3) + 1")
     no_lonely_seats = models.BooleanField(default=False, help_text="Refuse bookings that would leave a free seat "
                                                                    "with no free neighbour (not at the box office)")
 
@@ -129,8 +130,9 @@ class Screen(models.Model):
 
     @property
     def best_row_index(self):
-        """The index of the best row: the screen's own, or the default row for its size."""
-        if self.best_row:
+        """The index of the best row: the screen's own, or the default row for its size (also while the one
+        typed into a form is not a row of the screen)."""
+        if self.best_row and not seating.best_row_error(self.best_row, self.rows):
             return seating.row_index(self.best_row)
         return seating.default_best_row(self.rows)
 
