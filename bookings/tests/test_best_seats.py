@@ -95,6 +95,21 @@ class TestBestAvailable:
         assert again.json() == first.json()
         assert Booking.objects.count() == 1
 
+    def test_a_chosen_booking_is_ten_queries_however_many_seats(self, user_client, show,
+                                                               django_assert_max_num_queries):
+        # As a booking of named seats, less the early check: the token's user, the show, the ticket types; in
+        # the transaction the show's lock, the show's live tickets, the buyer's live seats, two inserts (and
+        # the test transaction's savepoint pair).
+        sell(show, 35, 36)
+        with django_assert_max_num_queries(10):
+            assert book(user_client, show, {"count": 10}).status_code == 201
+
+    def test_no_lonely_seats_costs_one_read_of_the_show(self, user_client, show, django_assert_max_num_queries):
+        show.screen.no_lonely_seats = True
+        show.screen.save()
+        with django_assert_max_num_queries(12):
+            assert book(user_client, show, {"seat_numbers": ["D4", "D5"]}).status_code == 201
+
     @pytest.mark.parametrize(("body", "field"), [
         ({"count": 0}, "count"),
         ({"count": 11}, "count"),
