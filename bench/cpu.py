@@ -6,7 +6,9 @@
 
 Prints JSON: for each endpoint, the process CPU milliseconds per request (median of 5 batches). Reads are
 measured as cache hits (the steady state) and as misses (the read cache's versions bumped before each
-request, outside the measured time); booking as 201s (fresh seats) and as 409s (a seat already sold).
+request, outside the measured time); booking as 201s (fresh seats) and as 409s (a seat already sold); and the
+choice of the best seats that a `count` booking makes under the show's lock (movies.seating, no database), on a
+screen of the seed's size with half its seats taken.
 Load figures on a shared 2-core machine swing with whatever else runs; these do not.
 
 `--throttle` measures core.throttling.BookingRateThrottle on the cache the environment configures (the
@@ -97,7 +99,32 @@ def measure_api(seeded, requests):
         expect=201)
     results["book (409)"] = cpu_ms_per_request(
         requests, lambda _: call(application, "POST", book, token=next(buyers), body={"seat_number": 1}), expect=409)
+    results[f"choose the best 4 seats ({seeded['seats']} seats, half taken)"] = choosing_cpu_ms(seeded, requests)
     return results
+
+
+def choosing_cpu_ms(seeded, requests):
+    """CPU ms of one choice of the best 4 seats together (seating.best_block, lonely seats avoided), as the
+    service makes it under the show's lock; the taken seats differ from one choice to the next."""
+    import random
+
+    from movies import seating
+
+    seats_per_row = seeded["seats_per_row"]
+    rows = seeded["seats"] // seats_per_row
+    plan = seating.standard_layout(rows, seats_per_row)
+    rng = random.Random(5)
+    takens = [set(rng.sample(range(1, seeded["seats"] + 1), seeded["seats"] // 2)) for _ in range(20)]
+    best_row = seating.default_best_row(rows)
+
+    def batch():
+        started = time.process_time()
+        for index in range(requests):
+            taken = takens[index % len(takens)]
+            seating.best_block(plan, seats_per_row, taken, 4, "standard", best_row)
+        return (time.process_time() - started) / requests * 1000
+
+    return round(statistics.median(batch() for _ in range(BATCHES)), 3)
 
 
 # A booking rate no bench run reaches: the throttle counts every request and refuses none.

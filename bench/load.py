@@ -1,7 +1,8 @@
 """The load generator: many HTTP clients in one asyncio process (one core at most, so the server keeps the rest).
 
-Five scenarios:
+Six scenarios:
 - `flash_sale`: many buyers, each asking for 1-4 random seats of one show until it is sold out.
+- `best_sale`: the same with seats chosen for the buyer: each asks for the best 1-4 seats together (`count`).
 - `hold_sale`: the same, in two steps: hold, then confirm; a share of the holds is abandoned, and their seats
   must come back (when the hold expires) and be sold again before the show is sold out.
 - `paid_sale`: the hold sale with PAYMENT_PROVIDER=stripe: each hold is paid at Stripe (localstripe) and confirmed
@@ -150,6 +151,86 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
         "booking_requests_per_s": requests / answering if answering else 0.0,
         "seat_map_reads": seat_map_reads,
         "statuses": dict(sorted(statuses.items())),
+        "server_errors": sum(n for status, n in statuses.items() if status >= 500),
+        "client_errors": dict(errors),
+        "seats_sold_by_responses": sold,
+        **latency_summary(latencies),
+    }
+
+
+async def best_sale(base_url, *, show_id, tokens, time_limit=120.0, max_requests_per_client=400, seed=7):
+    """Sell one show out with len(tokens) concurrent buyers asking for the best 1-4 seats together.
+
+    The server chooses under the show's lock, so no two buyers ever ask for the same seats: the only 409 is
+    `no_seats_together`, and a buyer stops when it says no seat is left (`available_seats: 0`). Asked for more
+    seats together than any block left, a buyer asks for one fewer next time; those refusals are counted apart.
+    """
+    url = f"{base_url}/api/shows/{show_id}/book/"
+    statuses = Counter()
+    refusals = Counter()  # the 409s by code, and no_seats_together while seats were still free
+    latencies = []
+    sold = []
+    errors = Counter()
+    last_sale = None
+    last_answer = None
+    start_gate = asyncio.Event()
+
+    async with new_session() as session:
+        async def buyer(index, token):
+            nonlocal last_sale, last_answer
+            rng = random.Random(seed * 100_003 + index)
+            headers = {"Authorization": f"Bearer {token}"}
+            count = rng.randint(1, 4)
+            await start_gate.wait()
+            opened = time.perf_counter()
+            for _ in range(max_requests_per_client):
+                if time.perf_counter() - opened > time_limit:
+                    errors["time limit"] += 1
+                    return
+                sent = time.perf_counter()
+                try:
+                    async with session.post(url, json={"count": count}, headers=headers) as response:
+                        body = await response.json(content_type=None)
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    errors[type(error).__name__] += 1
+                    await asyncio.sleep(0.05)
+                    continue
+                received = time.perf_counter()
+                latencies.append(received - sent)
+                statuses[status] += 1
+                last_answer = received
+                if status == 201:
+                    sold.extend(seat["number"] for seat in body["seats"])
+                    last_sale = received
+                    count = rng.randint(1, 4)
+                elif status == 409:
+                    refusals[body.get("code")] += 1
+                    if body.get("code") != "no_seats_together" or body["available_seats"] == 0:
+                        return
+                    refusals["no_seats_together while seats were free"] += 1
+                    count = max(1, count - 1)
+                elif status == 400 and body.get("code") == "buyer_limit":
+                    return  # this buyer has as many seats as one buyer may have
+                else:
+                    await asyncio.sleep(0.05)
+            errors["request limit"] += 1
+
+        started, finished = await run_together(buyer, tokens, start_gate)
+
+    requests = sum(statuses.values())
+    sell_out = (last_sale - started) if last_sale else None
+    answering = (last_answer - started) if last_answer else None
+    return {
+        "clients": len(tokens),
+        "sell_out_s": sell_out,
+        "all_clients_done_s": finished - started,
+        "booking_requests": requests,
+        "bookings": statuses[201],
+        "bookings_per_s": statuses[201] / sell_out if sell_out else 0.0,
+        "booking_requests_per_s": requests / answering if answering else 0.0,
+        "statuses": dict(sorted(statuses.items())),
+        "refusals": dict(refusals),
         "server_errors": sum(n for status, n in statuses.items() if status >= 500),
         "client_errors": dict(errors),
         "seats_sold_by_responses": sold,

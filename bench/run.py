@@ -9,9 +9,9 @@ start with the same settings on loopback: the API (`movie_booking.wsgi`) and the
 (`bench.ceiling`). The read path is measured with wrk (one thread) when it is installed, else with the
 asyncio client, each read twice: as read-cache hits (one URL over and over) and as misses (a URL never asked
 before on each request: bench/fresh_urls.lua, or `read_load(fresh_urls=...)`), the misses checked by counting
-the answers the server stored in its cache while measured. The flash sale, the hold-then-confirm sale and the
-one-seat hammer run with the asyncio client (bench/load.py), one process. The database is checked after every
-sale. Exits non-zero when a correctness check fails.
+the answers the server stored in its cache while measured. The flash sale, the best-available sale (seats chosen for
+the buyer), the hold-then-confirm sale and the one-seat hammer run with the asyncio client (bench/load.py), one
+process. The database is checked after every sale. Exits non-zero when a correctness check fails.
 
 Before the servers start, bench/cpu.py measures CPU per request in-process, and the booking throttle's cost
 on each cache backend: the one-machine SQLite file and a throwaway Redis (skipped without redis-server).
@@ -76,8 +76,8 @@ DATABASE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 READS = ("movies", "movie_shows", "seat_map")
 MISS = " miss"  # suffix of a read measured as read-cache misses: "seat_map miss"
 
-SCENARIOS = "reads,flash,holds,nginx,paid,reports"
-SMOKE_SCENARIOS = "reads,flash,holds,paid"
+SCENARIOS = "reads,flash,best,holds,nginx,paid,reports"
+SMOKE_SCENARIOS = "reads,flash,best,holds,paid"
 FLASH_SALES = 3  # per topology
 
 
@@ -332,6 +332,9 @@ def run_database(label, database_url, args, secret_key):
                   f"{sale['statuses']}, problems: {sale['problems'] or 'none'}", file=sys.stderr)
         result["flash_sales"] = sales
 
+        if "best" in args.scenarios:
+            result["best_sale"] = run_best_sale(env, api.url, tokens, seeded, label)
+
         if "holds" in args.scenarios:
             sale = asyncio.run(load.hold_sale(api.url, show_id=seeded["hold_show_id"], tokens=tokens,
                                               seats=seeded["seats"], seats_per_row=seeded["seats_per_row"]))
@@ -363,6 +366,22 @@ def run_database(label, database_url, args, secret_key):
         result["reports"] = run_reports(env, label)
     result["elapsed_s"] = time.monotonic() - started
     return result
+
+
+def run_best_sale(env, base_url, tokens, seeded, label):
+    """The flash sale again with seats chosen for the buyer (`count`): checked as the flash sale, and every 409
+    must be no_seats_together (the server chose under the show's lock, so no two buyers met on a seat)."""
+    show_id = seeded["best_show_id"]
+    sale = asyncio.run(load.best_sale(base_url, show_id=show_id, tokens=tokens))
+    sale = check_flash_sale(sale, verify_in_database(env, show_id), seeded["seats"])
+    other = {code: n for code, n in sale["refusals"].items() if not code or not code.startswith("no_seats_together")}
+    if other:
+        sale["problems"].append(f"409s other than no_seats_together: {other}")
+    sale["refused_with_seats_free"] = sale["refusals"].get("no_seats_together while seats were free", 0)
+    print(f"[{label}] best-available sale of show {show_id}: sold out in {fmt(sale['sell_out_s'], 2)} s, "
+          f"{sale['statuses']}, {sale['refused_with_seats_free']} asked more seats together than any block left, "
+          f"problems: {sale['problems'] or 'none'}", file=sys.stderr)
+    return sale
 
 
 def run_paid_sale(env, args, seeded, label):
@@ -706,6 +725,7 @@ def markdown(report):
     databases = report["databases"]
     lines += read_markdown(databases)
     lines += flash_markdown(databases)
+    lines += best_markdown(databases)
     lines += cpu_markdown(databases)
     lines += hold_markdown(databases, settings)
     lines += paid_markdown(databases, settings)
@@ -776,6 +796,35 @@ def flash_markdown(databases):
                 f"{fmt(sale['p50_ms'], 1)} | {fmt(sale['p95_ms'], 1)} | {fmt(sale['p99_ms'], 1)} | {statuses} | "
                 f"{sale['sold_in_database']} | {sale['double_sales']} | {sale['lost_seats']} | "
                 f"{sale['server_errors']} | {sum(sale['client_errors'].values())} |")
+    return lines
+
+
+def best_markdown(databases):
+    sales = [(result, result["best_sale"]) for result in databases if result.get("best_sale")]
+    if not sales:
+        return []
+    lines = [
+        "",
+        "## Best-available flash sale (one show of 500 seats, each buyer asks for the best 1-4 seats together)",
+        "",
+        "Beside the pick-your-seat flash sale above. The server chooses under the show's lock, so buyers never meet "
+        "on a seat; a 409 `no_seats_together` with seats still free answers a buyer asking for more seats together "
+        "than any block left (it then asks for one fewer).",
+        "",
+        "| database | sold out in s | bookings | bookings/s | booking req/s | share of ceiling | p50 ms | p99 ms | "
+        "statuses | 409 with seats free | seats sold (DB) | double sales | lost seats | 5xx | conn. errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result, sale in sales:
+        ceiling = ceiling_requests_per_s(result)
+        statuses = " ".join(f"{code}×{n}" for code, n in sale["statuses"].items())
+        lines.append(
+            f"| {result['database']} | {fmt(sale['sell_out_s'], 2)} | {sale['bookings']} | "
+            f"{fmt(sale['bookings_per_s'])} | {fmt(sale['booking_requests_per_s'])} | "
+            f"{percent(sale['booking_requests_per_s'] / ceiling if ceiling else None)} | "
+            f"{fmt(sale['p50_ms'], 1)} | {fmt(sale['p99_ms'], 1)} | {statuses} | {sale['refused_with_seats_free']} | "
+            f"{sale['sold_in_database']} | {sale['double_sales']} | {sale['lost_seats']} | "
+            f"{sale['server_errors']} | {sum(sale['client_errors'].values())} |")
     return lines
 
 
@@ -879,6 +928,7 @@ def targets_markdown(databases, settings):
                                  for name, seconds in SELL_OUT_TARGET_S.items())
     rows = {
         "flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors": flash_sale_cell,
+        "best-available sale: sold out, 0 double, 0 lost, 0 5xx, every 409 no_seats_together": best_sale_cell,
         "hold then confirm: sold out, every abandoned seat sold again, 0 double, 0 lost, 0 5xx": hold_sale_cell,
         "paid sale: sold out, 0 double, 0 lost, every late payment confirmed or refunded, Stripe's received − "
         "refunded = the confirmed tickets' prices to the cent, 0 5xx": paid_sale_cell,
@@ -910,6 +960,18 @@ def flash_sale_cell(result):
               f"{sum(s['server_errors'] for s in sales)} 5xx, "
               f"{sum(sum(s['client_errors'].values()) for s in sales)} connection errors")
     return missed(figure, "0 each") if any(s["problems"] for s in sales) else met(figure)
+
+
+def best_sale_cell(result):
+    sale = result.get("best_sale")
+    if not sale:
+        return NOT_RUN
+    figure = (f"sold out in {fmt(sale['sell_out_s'], 2)} s; {sale['double_sales']} double, {sale['lost_seats']} "
+              f"lost, {sale['server_errors']} 5xx")
+    if not sale["problems"]:
+        return met(figure)
+    return missed(f"{figure}; {len(sale['problems'])} problems, the first: {sale['problems'][0]}",
+                  "sold out, 0 each, only no_seats_together")
 
 
 def hold_sale_cell(result):
@@ -1054,8 +1116,8 @@ def main(argv=None):
     parser.add_argument("--read-driver", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds: SQLite, 20 seats, 20 clients")
     parser.add_argument("--scenarios", default=SCENARIOS,
-                        help="any of reads, flash, holds, nginx, paid, reports (the hammer always runs, but with "
-                        "reports alone; nginx: PostgreSQL only)")
+                        help="any of reads, flash, best, holds, nginx, paid, reports (the hammer always runs, but "
+                        "with reports alone; nginx: PostgreSQL only)")
     parser.add_argument("--table", action="store_true",
                         help="with a partial --scenarios: print the Markdown of what ran instead of JSON")
     parser.add_argument("--cpu-requests", type=int, default=300, help="requests per batch of the CPU profile")

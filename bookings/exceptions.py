@@ -101,3 +101,19 @@ class VoucherInvalid(DomainError):
 
     code = "voucher_invalid"
     message = "This voucher cannot be used for this booking."
+
+
+class NoSeatsTogether(DomainError):
+    """`available_seats` (extra field) counts the free seats of the category asked for."""
+
+    status_code = 409
+    code = "no_seats_together"
+    message = "No block of that many free seats side by side is left in this category; nothing was booked."
+
+
+class LonelySeat(DomainError):
+    """`seats` lists, as labels, the free seats the booking would leave with no free neighbour."""
+
+    status_code = 409
+    code = "lonely_seat"
+    message = "These seats would leave a single free seat alone; choose seats beside it or another block."

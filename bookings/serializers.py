@@ -59,15 +59,16 @@ class TicketRequestSerializer(serializers.Serializer):
                                                                           "default type")
 
 
-SEAT_FORMS = ("seat_number", "seat_numbers", "tickets")
+SEAT_FORMS = ("seat_number", "seat_numbers", "tickets", "count")
 
 
 class BookingRequestSerializer(serializers.Serializer):
-    """Exactly one of `seat_number`, `seat_numbers` or `tickets`, and a `voucher` if the buyer has one. Needs
-    `show` and its `screen` in its context.
+    """Exactly one of `seat_number`, `seat_numbers`, `tickets` or `count` (seats chosen for the buyer, with
+    `category` and `types`), and a `voucher` if the buyer has one. Needs `show` and its `screen` in its context.
 
     Valid, it is `{"seat_numbers", "ticket_types": {seat number: type code}, "voucher": code or None}`, for the
-    service: the seats given without a type are of the default type.
+    service: the seats given without a type are of the default type; or, for `count`, `{"count", "category",
+    "ticket_types": [code or None, one per seat from left to right], "voucher"}`.
     """
 
     seat_number = SeatField(required=False, help_text="One seat: 5, \"5\" or \"A5\"")
@@ -79,13 +80,25 @@ class BookingRequestSerializer(serializers.Serializer):
         child=TicketRequestSerializer(), required=False, allow_empty=False, max_length=MAX_SEATS_PER_BOOKING,
         help_text=f"1 to {MAX_SEATS_PER_BOOKING} distinct seats, each with its ticket type",
     )
+    count = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEATS_PER_BOOKING,
+                                     help_text="How many seats side by side the server chooses, the best left")
+    category = serializers.ChoiceField(choices=PRICED_CATEGORIES, required=False,
+                                       help_text="With count: the seats' category; left out: standard")
+    types = BoundedListField(child=serializers.SlugField(max_length=32), required=False, allow_empty=False,
+                             max_length=MAX_SEATS_PER_BOOKING,
+                             help_text="With count: count ticket type codes, for the chosen seats from left to right")
     voucher = serializers.RegexField(VOUCHER_CODE_PATTERN, max_length=64, required=False, error_messages={
         "invalid": "A voucher code is 4 to 64 characters of A-Z, a-z, 0-9, _ and -."})
 
     def validate(self, attrs):
         forms = [name for name in SEAT_FORMS if name in attrs]
         if len(forms) != 1:
-            raise serializers.ValidationError("Send exactly one of seat_number, seat_numbers or tickets.")
+            raise serializers.ValidationError("Send exactly one of seat_number, seat_numbers, tickets or count.")
+        if forms[0] == "count":
+            return self._best_available(attrs)
+        stray = [name for name in ("category", "types") if name in attrs]
+        if stray:
+            raise serializers.ValidationError({stray[0]: ["Only with count."]})
         if "tickets" in attrs:
             seats = [ticket["seat"] for ticket in attrs["tickets"]]
         else:
@@ -94,6 +107,13 @@ class BookingRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError({forms[0]: ["Each seat may appear only once."]})
         types = {ticket["seat"]: ticket["type"] for ticket in attrs.get("tickets", []) if "type" in ticket}
         return {"seat_numbers": seats, "ticket_types": types, "voucher": attrs.get("voucher")}
+
+    def _best_available(self, attrs):
+        count, types = attrs["count"], attrs.get("types")
+        if types is not None and len(types) != count:
+            raise serializers.ValidationError({"types": [f"Give {count} ticket type codes, one per seat."]})
+        return {"count": count, "category": attrs.get("category", "standard"),
+                "ticket_types": types or [None] * count, "voucher": attrs.get("voucher")}
 
 
 class BookedShowSerializer(serializers.Serializer):

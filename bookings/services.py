@@ -26,6 +26,8 @@ from bookings.exceptions import (
     HoldExpired,
     HoldLimitReached,
     InvalidSeats,
+    LonelySeat,
+    NoSeatsTogether,
     SeatUnavailable,
     ShowNotFound,
     ShowStarted,
@@ -42,7 +44,7 @@ from core.cache import bump_after_commit
 from core.db import run_with_retries
 from core.exceptions import DomainError, ProtectedObject
 from core.money import minor_units, percent_of
-from movies import pricing
+from movies import pricing, seating
 from movies import selectors as catalogue
 from movies.models import DEAD_HOLD, Show, TicketType, active_seats
 from movies.seating import seat_label
@@ -60,7 +62,9 @@ def book_seats(*, user, show, seat_numbers, ticket_types=None, voucher=None):
     Raises InvalidSeats (a seat that does not exist, none, duplicates or more than MAX_SEATS_PER_BOOKING),
     ShowNotFound, ShowStarted, SeatUnavailable (naming the taken seats; nothing is booked), BuyerLimitReached
     (the user's live seats of this show, held and confirmed, would pass MAX_SEATS_PER_BUYER; staff selling at
-    the box office are exempt), VoucherInvalid, or ServiceUnavailable when the database stays busy.
+    the box office are exempt), VoucherInvalid, LonelySeat (on a screen with `no_lonely_seats`, naming the free
+    seats the booking would leave alone; staff at the box office are exempt), or ServiceUnavailable when the
+    database stays busy.
 
     `ticket_types` maps seat numbers to the code of the ticket type each is sold as; a seat left out is of the
     default type; a type the show does not sell is a DomainError on `tickets`. `voucher` is a voucher's code, in
@@ -78,6 +82,24 @@ def hold_seats(*, user, show, seat_numbers, ticket_types=None, voucher=None):
     """
     return _take_seats(user=user, show=show, seat_numbers=seat_numbers, ticket_types=ticket_types, voucher=voucher,
                        hold=True)
+
+
+def book_best_seats(*, user, show, count, category="standard", ticket_types=None, voucher=None):
+    """Book the best `count` free seats of `category` side by side, chosen under the show's lock with the seats
+    read there (seating.best_block), so that buyers asking at the same instant each get a block of their own.
+
+    `ticket_types` lists a type code (or None: the default type) per seat, for the chosen seats from left to
+    right. Returns and raises what `book_seats` does, and NoSeatsTogether (with `available_seats`, the free
+    seats of the category) when no such block is left; nothing is booked then.
+    """
+    return _take_best_seats(user=user, show=show, count=count, category=category, ticket_types=ticket_types,
+                            voucher=voucher, hold=False)
+
+
+def hold_best_seats(*, user, show, count, category="standard", ticket_types=None, voucher=None):
+    """Hold the best `count` seats as `book_best_seats` chooses them; returns and raises what `hold_seats` does."""
+    return _take_best_seats(user=user, show=show, count=count, category=category, ticket_types=ticket_types,
+                            voucher=voucher, hold=True)
 
 
 def sells_at_box_office(user):
@@ -324,41 +346,83 @@ def _take_seats(*, user, show, seat_numbers, ticket_types, voucher, hold):
         taken = sorted(blocked.union(_taken_releasing_dead_holds(show, seat_numbers, now)))
         if taken:
             raise SeatUnavailable(seats=_labels(show, taken))
-        _check_buyer_limits(user, show, now, len(seat_numbers), hold=hold)
-        redeemed, voucher_type_ids = (_redeem_voucher(voucher, show, now, ticket_types.values())
-                                      if voucher else (None, ()))
-        held_until = now + timedelta(seconds=settings.HOLD_SECONDS) if hold else None
-        category_prices = show.prices
-        prices = {seat: pricing.ticket_price(category_prices[categories[seat]], ticket_types[seat], redeemed,
-                                             voucher_type_ids) for seat in seat_numbers}
-        total_price = sum(prices.values())
-        # Online, only staff at the box office sell priced seats without a payment; others hold, pay, confirm.
-        paid_at_the_counter = not hold and total_price > 0 and payments_online()
-        if paid_at_the_counter and not sells_at_box_office(user):
-            raise PaymentRequired()
-        booking = Booking.objects.create(
-            user=user, show=show, total_price=total_price, created_at=now, voucher=redeemed,
-            status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, expires_at=held_until,
-        )
-        if paid_at_the_counter:
-            Payment.objects.create(booking=booking, provider=Payment.Provider.BOX_OFFICE, status=Payment.Status.PAID,
-                                   amount_cents=minor_units(total_price), currency=settings.CURRENCY, paid_at=now)
-        sold = Ticket.objects.bulk_create(
-            Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until, category=categories[seat],
-                   price=prices[seat], ticket_type=ticket_types[seat],
-                   code=None if hold else tickets.new_ticket_code())
-            for seat in seat_numbers
-        )
-        _remember_tickets(booking, sold)
-        if not hold:
-            tasks.queue_confirmation_mail(booking.pk)
-        return booking
+        if show.screen.no_lonely_seats and not sells_at_box_office(user):
+            _refuse_lonely_seats(show, now, seat_numbers)
+        return _sell(user, show, now, seat_numbers, categories, ticket_types, voucher, hold)
 
     try:
         return _with_show_locked(show.pk, take)
     except IntegrityError:
         # Only the live-ticket constraint can refuse these rows: a seat was taken under us.
         raise SeatUnavailable(seats=_taken_labels(show, seat_numbers) or _labels(show, seat_numbers)) from None
+
+
+def _take_best_seats(*, user, show, count, category, ticket_types, voucher, hold):
+    if not 1 <= count <= MAX_SEATS_PER_BOOKING:
+        raise InvalidSeats(f"Book between 1 and {MAX_SEATS_PER_BOOKING} seats.")
+    # Types by place in the block, from left to right, checked before queueing for the lock.
+    types_by_place = _sold_as(show, range(count), dict(enumerate(ticket_types or [])))
+
+    def take(show, now):
+        if show.starts_at <= now:
+            raise ShowStarted()
+        states = active_seats(show.pk, now)
+        taken = set(_taken(states))
+        screen = show.screen
+        seat_numbers = seating.best_block(screen.plan, screen.seats_per_row, taken, count, category,
+                                          screen.best_row_index)
+        if seat_numbers is None:
+            raise NoSeatsTogether(available_seats=seating.free_seat_count(screen.plan, screen.seats_per_row, taken,
+                                                                          category))
+        if any(state == DEAD_HOLD and seat in seat_numbers for seat, state in states):
+            _release_expired_holds(show, now)
+        types = {seat: types_by_place[place] for place, seat in enumerate(seat_numbers)}
+        return _sell(user, show, now, seat_numbers, dict.fromkeys(seat_numbers, category), types, voucher, hold)
+
+    return _with_show_locked(show.pk, take)
+
+
+def _refuse_lonely_seats(show, now, seat_numbers):
+    """Under the show's lock: LonelySeat when taking `seat_numbers` would leave a free seat lonely that another
+    choice of as many seats in the same run of free seats would not."""
+    screen = show.screen
+    taken = set(_taken(active_seats(show.pk, now)))
+    lonely = seating.lonely_seats_made(screen.plan, screen.seats_per_row, taken, seat_numbers)
+    if lonely:
+        raise LonelySeat(seats=_labels(show, lonely))
+
+
+def _sell(user, show, now, seat_numbers, categories, ticket_types, voucher, hold):
+    """Under the show's lock, the seats being free: the booking or hold of `seat_numbers`, each of its category
+    and ticket type, after the buyer's limits, the voucher and the payment rule."""
+    _check_buyer_limits(user, show, now, len(seat_numbers), hold=hold)
+    redeemed, voucher_type_ids = (_redeem_voucher(voucher, show, now, ticket_types.values())
+                                  if voucher else (None, ()))
+    held_until = now + timedelta(seconds=settings.HOLD_SECONDS) if hold else None
+    category_prices = show.prices
+    prices = {seat: pricing.ticket_price(category_prices[categories[seat]], ticket_types[seat], redeemed,
+                                         voucher_type_ids) for seat in seat_numbers}
+    total_price = sum(prices.values())
+    # Online, only staff at the box office sell priced seats without a payment; others hold, pay, confirm.
+    paid_at_the_counter = not hold and total_price > 0 and payments_online()
+    if paid_at_the_counter and not sells_at_box_office(user):
+        raise PaymentRequired()
+    booking = Booking.objects.create(
+        user=user, show=show, total_price=total_price, created_at=now, voucher=redeemed,
+        status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, expires_at=held_until,
+    )
+    if paid_at_the_counter:
+        Payment.objects.create(booking=booking, provider=Payment.Provider.BOX_OFFICE, status=Payment.Status.PAID,
+                               amount_cents=minor_units(total_price), currency=settings.CURRENCY, paid_at=now)
+    sold = Ticket.objects.bulk_create(
+        Ticket(booking=booking, show=show, seat_number=seat, held_until=held_until, category=categories[seat],
+               price=prices[seat], ticket_type=ticket_types[seat], code=None if hold else tickets.new_ticket_code())
+        for seat in seat_numbers
+    )
+    _remember_tickets(booking, sold)
+    if not hold:
+        tasks.queue_confirmation_mail(booking.pk)
+    return booking
 
 
 def _remember_tickets(booking, sold):

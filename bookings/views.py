@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import checkin, idempotency, reports, selectors, services, tickets
-from bookings.models import Voucher
+from bookings.models import VOUCHER_CODE_PATTERN, Voucher
 from bookings.payments import services as payments
 from bookings.permissions import CanCheckInTickets, CanRefundBookings, CanViewSales
 from bookings.report_serializers import (
@@ -39,16 +39,19 @@ from core.serializers import money
 from core.throttling import BookingRateThrottle
 from core.views import CreatedLocationMixin, JSONErrorsMixin, PrivateAnswerMixin
 from movies.models import Show
+from movies.seating import PRICED_CATEGORIES
 from users.permissions import VerifiedEmailIfMandatory
 
 SEAT = openapi.Schema(type=openapi.TYPE_STRING, description='A seat number or label: "5", "C7"')
 BOOK_BODY = openapi.Schema(
     title="BookingRequest",
     type=openapi.TYPE_OBJECT,
-    description='Exactly one of `seat_number`, `seat_numbers` or `tickets`. A seat is a number (5), a string of '
-                'digits ("5") or a label ("C7", any case). At most 10 distinct seats. A seat given without a '
-                'ticket type is of the default type (Adult, unless staff chose another). `voucher`: a voucher '
-                'code, in any case.',
+    description='Exactly one of `seat_number`, `seat_numbers`, `tickets` or `count`. A seat is a number (5), a '
+                'string of digits ("5") or a label ("C7", any case). At most 10 distinct seats. A seat given '
+                'without a ticket type is of the default type (Adult, unless staff chose another). `count`: the '
+                'server chooses that many free seats of `category` side by side, the best left (nearest the '
+                "middle of the screen's `best_row`), leaving no lonely seat where it can; `types` gives their "
+                'ticket types from left to right. `voucher`: a voucher code, in any case.',
     properties={
         "seat_number": openapi.Schema(type=openapi.TYPE_INTEGER, minimum=1, description="One seat"),
         "seat_numbers": openapi.Schema(type=openapi.TYPE_ARRAY, min_items=1, max_items=10, items=SEAT),
@@ -62,7 +65,15 @@ BOOK_BODY = openapi.Schema(
                                 "default type")},
             ),
         ),
-        "voucher": openapi.Schema(type=openapi.TYPE_STRING, min_length=4, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"),
+        "count": openapi.Schema(type=openapi.TYPE_INTEGER, minimum=1, maximum=10,
+                                description="How many seats side by side the server chooses for the buyer"),
+        "category": openapi.Schema(type=openapi.TYPE_STRING, enum=list(PRICED_CATEGORIES),
+                                   description="With count: the seats' category; left out: standard"),
+        "types": openapi.Schema(type=openapi.TYPE_ARRAY, min_items=1, max_items=10,
+                                items=openapi.Schema(type=openapi.TYPE_STRING, max_length=32),
+                                description="With count: count ticket type codes, from left to right"),
+        "voucher": openapi.Schema(type=openapi.TYPE_STRING, min_length=4, max_length=64,
+                                  pattern=VOUCHER_CODE_PATTERN),
     },
     example={"tickets": [{"seat": "C7", "type": "child"}, {"seat": "C8"}]},
 )
@@ -73,16 +84,21 @@ IDEMPOTENCY_KEY = openapi.Parameter(
                 "again (status and body) and never books twice; kept for 24 hours.",
 )
 SEAT_UNAVAILABLE = openapi.Response(
-    "A requested seat is taken; nothing was booked",
+    "Nothing was booked: a requested seat is taken (`seat_unavailable`, with `seats`), the booking would leave a "
+    "free seat alone on a screen with no_lonely_seats (`lonely_seat`, with `seats`), or no block of `count` seats "
+    "side by side is left (`no_seats_together`, with `available_seats`)",
     openapi.Schema(
         title="SeatUnavailable",
         type=openapi.TYPE_OBJECT,
-        required=["detail", "code", "seats"],
+        required=["detail", "code"],
         properties={
             "detail": openapi.Schema(type=openapi.TYPE_STRING),
-            "code": openapi.Schema(type=openapi.TYPE_STRING, enum=["seat_unavailable"]),
+            "code": openapi.Schema(type=openapi.TYPE_STRING,
+                                   enum=["seat_unavailable", "lonely_seat", "no_seats_together"]),
             "seats": openapi.Schema(type=openapi.TYPE_ARRAY, items=openapi.Schema(type=openapi.TYPE_STRING),
-                                    description="The taken seats, as labels"),
+                                    description="The taken seats, or those that would be left alone, as labels"),
+            "available_seats": openapi.Schema(type=openapi.TYPE_INTEGER, minimum=0,
+                                              description="no_seats_together: the free seats of the category"),
         },
     ),
 )
@@ -145,7 +161,7 @@ class BookShowView(TakeSeatsView):
         return super().post(request, pk)
 
     def take_seats(self, **seats):
-        return services.book_seats(**seats)
+        return services.book_best_seats(**seats) if "count" in seats else services.book_seats(**seats)
 
 
 class HoldShowView(TakeSeatsView):
@@ -172,7 +188,7 @@ class HoldShowView(TakeSeatsView):
         return super().post(request, pk)
 
     def take_seats(self, **seats):
-        return services.hold_seats(**seats)
+        return services.hold_best_seats(**seats) if "count" in seats else services.hold_seats(**seats)
 
 
 class MyBookingsView(PrivateAnswerMixin, generics.ListAPIView):

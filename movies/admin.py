@@ -95,6 +95,9 @@ class ScreenForm(RuleCheckedForm):
         "One line per row, one character per place: s standard, p premium, a accessible, x blocked, "
         ". no seat (an aisle or a gap). Leave empty for standard seats everywhere."))
 
+    def clean_best_row(self):
+        return self.cleaned_data["best_row"].strip().upper()
+
 
 # The drawn seating plan: one small square per place, coloured by category; gaps stay empty.
 PLAN_STYLE = "display:grid;gap:2px;grid-template-columns:2.2em repeat({columns},1.6em);font-size:11px"
@@ -106,29 +109,40 @@ PLACE_STYLES = {
     "sold": "background:#c0392b;border:1px solid #7b241c;color:#fff",
     "held": "background:#e67e22;border:1px solid #a04000;color:#fff",
 }
+# Seats chosen for the buyer start from the middle of the best row: its places carry an outline.
+BEST_ROW_STYLE = "outline:2px solid #8e44ad;outline-offset:-1px"
 LEGEND = [(name, name) for name in seating.CATEGORY_NAMES.values()]
 
 
 def draw_plan(screen, *, sold=frozenset(), held=frozenset()):
-    """The screen's layout as an HTML grid (no JavaScript); `sold` and `held` seat numbers are marked."""
+    """The screen's layout as an HTML grid (no JavaScript); `sold` and `held` seat numbers are marked, and so
+    is the best row."""
     cells = []
+    best_row = screen.best_row_index
     for index, places in enumerate(screen.plan):
         letters = seating.row_letters(index)
-        cells.append(format_html('<span style="font-weight:bold">{}</span>', letters))
+        best = index == best_row
+        cells.append(format_html('<span class="{}" style="font-weight:bold">{}</span>',
+                                 "best-row" if best else "row", letters))
         for column, place in enumerate(places, 1):
             number = index * screen.seats_per_row + column
             if place == seating.GAP:
                 cells.append(mark_safe("<span></span>"))
                 continue
             state = "sold" if number in sold else "held" if number in held else seating.CATEGORY_NAMES[place]
-            cells.append(format_html('<span title="{}{} ({})" style="{};text-align:center">{}</span>',
-                                     letters, column, state, PLACE_STYLES[state], column))
+            cells.append(format_html('<span title="{}{} ({})" style="{};text-align:center{}">{}</span>',
+                                     letters, column, state, PLACE_STYLES[state],
+                                     f";{BEST_ROW_STYLE}" if best else "", column))
     legend = [*LEGEND, *([("sold", "sold"), ("held", "held by a live hold")] if sold or held else [])]
     return format_html(
-        '<div style="{}">{}</div><p style="margin-top:6px">{}</p>',
+        '<div style="{}">{}</div><p style="margin-top:6px">{}</p><p class="best-row-caption">'
+        '<span style="{};padding:0 4px">{}</span> is the best row: seats chosen for the buyer start from its '
+        'middle{}</p>',
         PLAN_STYLE.format(columns=screen.seats_per_row), format_html_join("", "{}", ((cell,) for cell in cells)),
         format_html_join(" ", '<span style="{};padding:0 4px">{}</span>',
                          ((PLACE_STYLES[state], text) for state, text in legend)),
+        BEST_ROW_STYLE, seating.row_letters(best_row),
+        "; no lonely seats: a booking may not leave a free seat alone" if screen.no_lonely_seats else "",
     )
 
 
@@ -170,9 +184,9 @@ class MovieAdmin(admin.ModelAdmin):
 @admin.register(Screen)
 class ScreenAdmin(admin.ModelAdmin):
     form = ScreenForm
-    list_display = ["name", "rows", "seats_per_row", "capacity"]
+    list_display = ["name", "rows", "seats_per_row", "capacity", "no_lonely_seats"]
     search_fields = ["name"]
-    fields = ["name", "rows", "seats_per_row", "layout", "seating_plan"]
+    fields = ["name", "rows", "seats_per_row", "layout", "best_row", "no_lonely_seats", "seating_plan"]
     readonly_fields = ["seating_plan"]
 
     @admin.display(description="Seating plan")

@@ -105,6 +105,11 @@ class Screen(models.Model):
     )
     # Row strings as movies.seating describes them; empty: standard seats everywhere.
     layout = models.JSONField(default=list, blank=True)
+    # The row whose middle is the best view, by its letters; empty: the default row of seating.default_best_row.
+    best_row = models.CharField(max_length=3, blank=True, default="",
+                                help_text="A row letter (D, AA); empty: row number floor(2 x rows / 3) + 1")
+    no_lonely_seats = models.BooleanField(default=False, help_text="Refuse bookings that would leave a free seat "
+                                                                   "with no free neighbour (not at the box office)")
 
     class Meta:
         ordering = ["name"]
@@ -134,6 +139,14 @@ class Screen(models.Model):
         """How many seats can be sold: every place but gaps and blocked seats."""
         return seating.screen_capacity(self.layout, self.rows, self.seats_per_row)
 
+    @property
+    def best_row_index(self):
+        """The index of the best row: the screen's own, or the default row for its size (also while the one
+        typed into a form is not a row of the screen)."""
+        if self.best_row and not seating.best_row_error(self.best_row, self.rows):
+            return seating.row_index(self.best_row)
+        return seating.default_best_row(self.rows)
+
     def category_of(self, number):
         """`standard`, `premium`, `accessible` or `blocked` for a seat number, None for a gap or no place."""
         if not 1 <= number <= self.grid_size:
@@ -145,6 +158,10 @@ class Screen(models.Model):
             errors = seating.layout_errors(self.layout, self.rows, self.seats_per_row)
             if errors:
                 raise ValidationError({"layout": errors})
+        if self.best_row and self.rows:
+            error = seating.best_row_error(self.best_row, self.rows)
+            if error:
+                raise ValidationError({"best_row": [error]})
 
 
 def live_ticket_condition(now, prefix=""):

@@ -99,3 +99,112 @@ def place_at(layout, number, seats_per_row):
     """The layout character at grid place `number` (1-based)."""
     row, place = divmod(number - 1, seats_per_row)
     return layout[row][place]
+
+
+# Seats chosen for the buyer, and lonely seats. `taken` is a set of seat numbers that are sold or held by a live
+# hold; a free seat is a sellable place not in it. A row's places are 0-based here, seat numbers 1-based.
+
+def default_best_row(rows):
+    """The row index nearest the best view when a screen names none: row number floor(2 * rows / 3) + 1."""
+    return min(2 * rows // 3, rows - 1)
+
+
+def best_row_error(letters, rows):
+    """Why `letters` is not a row of a screen of `rows` rows, or None when it is."""
+    if not re.fullmatch(r"[A-Z]{1,3}", letters) or row_index(letters) >= rows:
+        return f"Not a row of this screen: its rows run from A to {row_letters(rows - 1)}."
+    return None
+
+
+def _free_places(row, first_number, taken):
+    return [character in SELLABLE and first_number + place not in taken for place, character in enumerate(row)]
+
+
+def lonely_seats(plan, seats_per_row, taken):
+    """The free seats with no free neighbour on either side (an aisle, a gap, a blocked or taken seat or the
+    row's end is not a free neighbour), as seat numbers."""
+    lonely = set()
+    for index, row in enumerate(plan):
+        first = index * seats_per_row + 1
+        free = _free_places(row, first, taken)
+        for place, is_free in enumerate(free):
+            left = place > 0 and free[place - 1]
+            right = place + 1 < len(free) and free[place + 1]
+            if is_free and not left and not right:
+                lonely.add(first + place)
+    return lonely
+
+
+def _free_runs(free):
+    """(start, end) of each stretch of consecutive free places of a row, end exclusive."""
+    runs, start = [], None
+    for place, is_free in enumerate([*free, False]):
+        if is_free and start is None:
+            start = place
+        elif not is_free and start is not None:
+            runs.append((start, place))
+            start = None
+    return runs
+
+
+def _leaves_lonely(run_start, run_end, start, count):
+    """Whether taking `count` places from `start` inside the run leaves exactly one place free on a side."""
+    return start - run_start == 1 or run_end - (start + count) == 1
+
+
+def best_block(plan, seats_per_row, taken, count, category, best_row):
+    """The seat numbers of the best `count` free seats of `category` side by side in one row, or None.
+
+    Side by side: consecutive places of one row, each a free seat of the category. Among those blocks, the ones
+    that leave no new lonely seat win if there are any; of the winners, the one in the row nearest `best_row`
+    (an index; the row in front on a tie), and in it the one whose centre is nearest the row's centre (the left
+    one on a tie).
+    """
+    wanted = next(character for character, name in CATEGORY_NAMES.items() if name == category)
+    # Measured in half places, so that centres stay integers: a block from place s has its centre at 2s + count - 1.
+    row_centre = seats_per_row - 1
+    best_key, best_start = None, None
+    for index, row in enumerate(plan):
+        first = index * seats_per_row + 1
+        free = _free_places(row, first, taken)
+        for run_start, run_end in _free_runs(free):
+            for start in range(run_start, run_end - count + 1):
+                if any(row[place] != wanted for place in range(start, start + count)):
+                    continue
+                key = (_leaves_lonely(run_start, run_end, start, count), abs(index - best_row), index,
+                       abs(2 * start + count - 1 - row_centre), start)
+                if best_key is None or key < best_key:
+                    best_key, best_start = key, first + start
+    if best_start is None:
+        return None
+    return list(range(best_start, best_start + count))
+
+
+def lonely_seats_made(plan, seats_per_row, taken, chosen):
+    """The seats that taking `chosen` (free seats) would make lonely, that were not lonely before, leaving out
+    those of a run of free seats where every choice of as many side-by-side seats would leave one too."""
+    chosen = set(chosen)
+    taken_after = taken | chosen
+    made = set()
+    for index, row in enumerate(plan):
+        first = index * seats_per_row + 1
+        free = _free_places(row, first, taken)
+        after = _free_places(row, first, taken_after)
+        for run_start, run_end in _free_runs(free):
+            wanted = sum(first + place in chosen for place in range(run_start, run_end))
+            if not wanted or wanted == run_end - run_start:
+                continue
+            left_lonely = [first + place for place in range(run_start, run_end) if after[place]
+                           and not (place > run_start and after[place - 1])
+                           and not (place + 1 < run_end and after[place + 1])]
+            if left_lonely and any(not _leaves_lonely(run_start, run_end, start, wanted)
+                                   for start in range(run_start, run_end - wanted + 1)):
+                made.update(left_lonely)
+    return sorted(made)
+
+
+def free_seat_count(plan, seats_per_row, taken, category):
+    """How many seats of `category` are free."""
+    wanted = next(character for character, name in CATEGORY_NAMES.items() if name == category)
+    return sum(character == wanted and index * seats_per_row + place + 1 not in taken
+               for index, row in enumerate(plan) for place, character in enumerate(row))

@@ -85,10 +85,21 @@ class ScreenSerializer(serializers.ModelSerializer):
                   "(and changing rows or seats_per_row without it resets it).",
     )
     capacity = serializers.IntegerField(read_only=True, help_text="Seats that can be sold: all but gaps and blocked")
+    best_row = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=3,
+        help_text="The row letter(s) whose middle is the best view, for seats chosen for the buyer. Read: the "
+                  "screen's own, or by default row number floor(2 x rows / 3) + 1 (D of 5 rows); written empty or "
+                  "null: back to that default.",
+    )
 
     class Meta:
         model = Screen
-        fields = ["id", "name", "rows", "seats_per_row", "layout", "capacity"]
+        fields = ["id", "name", "rows", "seats_per_row", "layout", "capacity", "best_row", "no_lonely_seats"]
+
+    def to_representation(self, instance):
+        body = super().to_representation(instance)
+        body["best_row"] = seating.row_letters(instance.best_row_index)
+        return body
 
     def validate(self, attrs):
         rows = attrs.get("rows", getattr(self.instance, "rows", None))
@@ -101,6 +112,13 @@ class ScreenSerializer(serializers.ModelSerializer):
             attrs["layout"] = layout
         elif self.instance is not None and (rows, seats_per_row) != (self.instance.rows, self.instance.seats_per_row):
             attrs["layout"] = []  # a new size without a layout: standard seats everywhere
+        if "best_row" in attrs:
+            attrs["best_row"] = (attrs["best_row"] or "").strip().upper()
+        best_row = attrs.get("best_row", getattr(self.instance, "best_row", ""))
+        if best_row and rows:
+            error = seating.best_row_error(best_row, rows)
+            if error:
+                raise serializers.ValidationError({"best_row": [error]})
         return attrs
 
 

@@ -1,4 +1,5 @@
-"""The bench harness still works, in seconds: tiny flash, hold and paid sales, hammer and reads, real gunicorn."""
+"""The bench harness still works, in seconds: tiny flash, best-available, hold and paid sales, hammer and reads,
+real gunicorn."""
 import random
 import shutil
 import socket
@@ -47,6 +48,8 @@ def test_bench_smoke_run_sells_a_tiny_show_out_cleanly():
         assert "| sqlite | Redis | not measured" not in done.stdout
         assert "| sqlite | Redis |" in done.stdout
     assert "| flash sale: 0 double sales, 0 lost seats, 0 5xx, 0 connection errors | met" in done.stdout
+    assert "| best-available sale: sold out, 0 double, 0 lost, 0 5xx, every 409 no_seats_together | met" in done.stdout
+    assert "| sqlite | choose the best 4 seats (20 seats, half taken) |" in done.stdout
     assert ("| hold then confirm: sold out, every abandoned seat sold again, 0 double, 0 lost, 0 5xx | met"
             in done.stdout)
     assert ("| paid sale: sold out, 0 double, 0 lost, every late payment confirmed or refunded, Stripe's received − "

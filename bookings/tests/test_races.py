@@ -117,6 +117,21 @@ def test_http_buyers_racing_for_one_seat_get_one_201_and_409s():
     assert live_seat_numbers(show) == [1]
 
 
+def test_http_buyers_of_the_best_two_seats_each_get_a_block_until_the_screen_is_full():
+    show = ShowFactory(screen=ScreenFactory(rows=5, seats_per_row=10))
+    clients = [bearer_client(user) for user in UserFactory.create_batch(26)]
+
+    responses = run_at_once(25, lambda i: clients[i].post(f"/api/shows/{show.id}/book/", {"count": 2},
+                                                          format="json"))
+
+    assert [response.status_code for response in responses] == [201] * 25
+    seats = [seat["number"] for response in responses for seat in response.json()["seats"]]
+    assert sorted(seats) == list(range(1, 51))
+    last = clients[25].post(f"/api/shows/{show.id}/book/", {"count": 2}, format="json")
+    assert last.status_code == 409
+    assert (last.json()["code"], last.json()["available_seats"]) == ("no_seats_together", 0)
+
+
 def test_concurrent_retries_with_one_key_book_once_and_get_one_answer():
     show = ShowFactory()
     user = UserFactory()

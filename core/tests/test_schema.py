@@ -43,7 +43,8 @@ def test_the_document_lists_what_each_operation_really_answers(document):
     book = listed[("POST", "/shows/{id}/book/")]
     assert set(book["responses"]) >= {"201", "400", "401", "404", "409", "413", "415", "429", "503"}
     body = next(p for p in book["parameters"] if p["in"] == "body")["schema"]
-    assert set(schema_at(document, body["$ref"])["properties"]) == {"seat_number", "seat_numbers", "tickets", "voucher"}
+    assert set(schema_at(document, body["$ref"])["properties"]) == {"seat_number", "seat_numbers", "tickets", "count",
+                                                                "category", "types", "voucher"}
     assert set(listed[("GET", "/shows/")]["responses"]) >= {"200", "400", "404", "503"}
     assert set(listed[("DELETE", "/movies/{id}/")]["responses"]) >= {"204", "401", "403", "404", "409"}
     for key, operation in listed.items():
@@ -126,7 +127,10 @@ def test_every_error_answer_refers_to_a_shared_error_definition(document):
             if int(status) >= 400 and key != ("GET", "/health/"):
                 assert response["schema"]["$ref"] in ERROR_DEFINITIONS, (key, status)
     seat_unavailable = operations(document)[("POST", "/shows/{id}/book/")]["responses"]["409"]["schema"]
-    assert set(schema_at(document, seat_unavailable["$ref"])["required"]) == {"detail", "code", "seats"}
+    refused = schema_at(document, seat_unavailable["$ref"])
+    assert set(refused["required"]) == {"detail", "code"}
+    assert set(refused["properties"]["code"]["enum"]) == {"seat_unavailable", "lonely_seat", "no_seats_together"}
+    assert {"seats", "available_seats"} <= set(refused["properties"])
     assert set(document["definitions"]["Error"]["required"]) == {"detail", "code"}
 
 

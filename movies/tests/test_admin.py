@@ -180,3 +180,35 @@ def test_the_voucher_list_shows_live_uses(admin_client):
     page = admin_client.get("/admin/bookings/voucher/").content.decode()
 
     assert '<td class="field-uses">2</td>' in page
+
+
+class TestBestRowInTheScreenForm:
+    def screen_form(self, **values):
+        return {"name": "Studio", "rows": 5, "seats_per_row": 6, "layout": "", "best_row": "", **values}
+
+    def test_staff_set_the_best_row_and_the_lonely_seat_rule(self, admin_client):
+        screen = ScreenFactory(rows=5, seats_per_row=6)
+        response = admin_client.post(f"/admin/movies/screen/{screen.pk}/change/",
+                                     self.screen_form(best_row="b", no_lonely_seats="on"))
+        assert response.status_code == 302
+        screen.refresh_from_db()
+        assert (screen.best_row, screen.no_lonely_seats) == ("B", True)
+
+    @pytest.mark.parametrize("best_row", ["F", "A1"])
+    def test_a_row_the_screen_lacks_is_a_form_error(self, admin_client, best_row):
+        screen = ScreenFactory(rows=5, seats_per_row=6)
+        response = admin_client.post(f"/admin/movies/screen/{screen.pk}/change/",
+                                     self.screen_form(best_row=best_row))
+        assert response.status_code == 200
+        assert b"Not a row of this screen" in response.content
+        screen.refresh_from_db()
+        assert screen.best_row == ""
+
+    def test_the_seating_plan_marks_the_best_row(self, admin_client):
+        default = ScreenFactory(rows=5, seats_per_row=6)
+        chosen = ScreenFactory(rows=5, seats_per_row=6, best_row="B")
+        for screen, letters in [(default, "D"), (chosen, "B")]:
+            page = admin_client.get(f"/admin/movies/screen/{screen.pk}/change/").content.decode()
+            assert f'<span class="best-row" style="font-weight:bold">{letters}</span>' in page
+            assert page.count('class="best-row"') == 1
+            assert f"{letters}</span> is the best row" in page

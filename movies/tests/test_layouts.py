@@ -61,7 +61,7 @@ class TestScreensThroughTheApi:
 
         assert response.status_code == 201
         assert response.json() == {"id": response.json()["id"], "name": "Studio", "rows": 4, "seats_per_row": 10,
-                                   "layout": AISLE, "capacity": 26}
+                                   "layout": AISLE, "capacity": 26, "best_row": "C", "no_lonely_seats": False}
         assert api_client.get(f"/api/screens/{response.json()['id']}/").json()["capacity"] == 26
 
     def test_a_screen_written_without_layout_is_all_standard(self, staff_client):

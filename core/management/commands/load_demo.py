@@ -26,6 +26,8 @@ SCREENS = [
     ("IMAX", 12, 20, ["sss..ssssssssss..sss"] * 4 + ["sss..pppppppppp..sss"] * 4
      + ["sss..ssssssssss..sss"] * 3 + ["aa..ss........ss..aa"]),
 ]
+# Screens that refuse a booking leaving a free seat alone (no_lonely_seats).
+NO_LONELY_SEATS = {"IMAX"}
 PREMIUM_SURCHARGE = Decimal("3.00")
 
 # (title, minutes, genre, language, release date, description)
@@ -80,8 +82,9 @@ class Command(BaseCommand):
         voucher = self.ensure_voucher()
 
         screens = [
-            screen_model.objects.get_or_create(name=name, defaults={"rows": rows, "seats_per_row": seats,
-                                                                    "layout": layout})[0]
+            screen_model.objects.get_or_create(name=name, defaults={
+                "rows": rows, "seats_per_row": seats, "layout": layout, "no_lonely_seats": name in NO_LONELY_SEATS,
+            })[0]
             for name, rows, seats, layout in SCREENS
         ]
         movies = [
