@@ -137,6 +137,13 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
 
         started, finished = await run_together(buyer, tokens, start_gate)
 
+    return booking_sale_summary(tokens, statuses, errors, sold, latencies, started=started, finished=finished,
+                                last_sale=last_sale, last_answer=last_answer, seat_map_reads=seat_map_reads)
+
+
+def booking_sale_summary(tokens, statuses, errors, sold, latencies, *, started, finished, last_sale, last_answer,
+                         **figures):
+    """What a sale of bookings reports, with `figures` of its own kind."""
     requests = sum(statuses.values())
     sell_out = (last_sale - started) if last_sale else None
     answering = (last_answer - started) if last_answer else None
@@ -149,7 +156,7 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
         "bookings_per_s": statuses[201] / sell_out if sell_out else 0.0,
         # Every booking request, 201s and 409s alike, over the time the buyers kept asking.
         "booking_requests_per_s": requests / answering if answering else 0.0,
-        "seat_map_reads": seat_map_reads,
+        **figures,
         "statuses": dict(sorted(statuses.items())),
         "server_errors": sum(n for status, n in statuses.items() if status >= 500),
         "client_errors": dict(errors),
@@ -218,24 +225,8 @@ async def best_sale(base_url, *, show_id, tokens, time_limit=120.0, max_requests
 
         started, finished = await run_together(buyer, tokens, start_gate)
 
-    requests = sum(statuses.values())
-    sell_out = (last_sale - started) if last_sale else None
-    answering = (last_answer - started) if last_answer else None
-    return {
-        "clients": len(tokens),
-        "sell_out_s": sell_out,
-        "all_clients_done_s": finished - started,
-        "booking_requests": requests,
-        "bookings": statuses[201],
-        "bookings_per_s": statuses[201] / sell_out if sell_out else 0.0,
-        "booking_requests_per_s": requests / answering if answering else 0.0,
-        "statuses": dict(sorted(statuses.items())),
-        "refusals": dict(refusals),
-        "server_errors": sum(n for status, n in statuses.items() if status >= 500),
-        "client_errors": dict(errors),
-        "seats_sold_by_responses": sold,
-        **latency_summary(latencies),
-    }
+    return booking_sale_summary(tokens, statuses, errors, sold, latencies, started=started, finished=finished,
+                                last_sale=last_sale, last_answer=last_answer, refusals=dict(refusals))
 
 
 async def hold_sale(base_url, *, show_id, tokens, seats, seats_per_row, abandon_share=0.25, time_limit=300.0,
