@@ -19,6 +19,9 @@ import stripe
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 LOCALSTRIPE = Path(os.environ.get("LOCALSTRIPE", REPOSITORY / ".venv" / "localstripe" / "bin" / "localstripe"))
+# The keys the tests give the app and sign webhooks with; localstripe takes any secret key.
+STRIPE_SECRET_KEY = "sk_test_movie_booking"
+STRIPE_WEBHOOK_SECRET = "whsec_movie_booking_tests"
 
 
 def free_port():

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from bookings.models import Booking, Payment, ProviderEvent, Refund, Ticket
 from bookings.payments import refunds
 from bookings.payments.exceptions import PaymentProviderUnavailable
-from bookings.tests.fake_stripe import free_port, pay_as_buyer
+from bookings.tests.fake_stripe import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, free_port, pay_as_buyer
 from bookings.tests.test_races import run_at_once
 from conftest import bearer_client
 from movies.tests.factories import ScreenFactory, ShowFactory
@@ -27,23 +27,8 @@ from users.tests.factories import UserFactory
 
 # Refunds, cancels at Stripe and mails run after commit, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
-WEBHOOK_SECRET = "whsec_movie_booking_tests"
-SECRET_KEY = "sk_test_movie_booking"
-
-
-@pytest.fixture
-def online(settings, localstripe):
-    """PAYMENT_PROVIDER=stripe against the session's localstripe, emptied for each test."""
-    localstripe.reset()
-    settings.PAYMENT_PROVIDER = "stripe"
-    settings.STRIPE_SECRET_KEY = SECRET_KEY
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_movie_booking"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = localstripe.url
-    settings.STRIPE_TIMEOUT_SECONDS = 2
-    settings.STRIPE_NETWORK_RETRIES = 0
-    settings.THROTTLE_BOOKING = None
-    return localstripe
+WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
+SECRET_KEY = STRIPE_SECRET_KEY
 
 
 @pytest.fixture

@@ -14,14 +14,13 @@ from django.utils import timezone
 
 from bookings.models import Payment, Refund, Voucher
 from bookings.tests.factories import booking_with_seats
-from bookings.tests.fake_stripe import pay_as_buyer
+from bookings.tests.fake_stripe import STRIPE_SECRET_KEY, pay_as_buyer
 from conftest import BACK_OFFICE_PERMISSIONS, bearer_client, staff_with_permissions
 from movies.models import TicketType
 from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
 
 SHOWS, DAILY = "/api/reports/shows/", "/api/reports/daily/"
-STRIPE_SECRET_KEY = "sk_test_movie_booking"
 CENT = Decimal("0.01")
 
 
@@ -53,20 +52,11 @@ def amount(text):
 
 
 @pytest.fixture
-def online(settings, localstripe):
-    """PAYMENT_PROVIDER=stripe against the session's localstripe; cancelling keeps a 10 % fee."""
-    localstripe.reset()
-    settings.PAYMENT_PROVIDER = "stripe"
-    settings.STRIPE_SECRET_KEY = STRIPE_SECRET_KEY
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_movie_booking"
-    settings.STRIPE_WEBHOOK_SECRET = "whsec_movie_booking_tests"
-    settings.STRIPE_API_BASE = localstripe.url
-    settings.STRIPE_TIMEOUT_SECONDS = 2
-    settings.STRIPE_NETWORK_RETRIES = 0
-    settings.THROTTLE_BOOKING = None
+def online(online, settings):
+    """Payments online (bookings/tests/conftest.py); cancelling keeps a 10 % fee."""
     settings.CANCELLATION_FEE_PERCENT = 10
     settings.HOLD_SECONDS = 600
-    return localstripe
+    return online
 
 
 class Sales:

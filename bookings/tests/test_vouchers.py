@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket, Voucher
-from bookings.tests.fake_stripe import pay_as_buyer
+from bookings.tests.fake_stripe import STRIPE_SECRET_KEY, pay_as_buyer
 from conftest import bearer_client
 from movies.models import TicketType
 from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.django_db
 
 PATH = "/api/vouchers/"
 HOLD_SECONDS = 600
-STRIPE_SECRET_KEY = "sk_test_movie_booking"
 
 
 @pytest.fixture(autouse=True)
@@ -356,20 +355,6 @@ class TestAVoucherThatDoesNotApply:
 
         assert response.status_code == 400
         assert not Booking.objects.exists()
-
-
-@pytest.fixture
-def online(settings, localstripe):
-    """PAYMENT_PROVIDER=stripe against the session's localstripe, emptied for the test."""
-    localstripe.reset()
-    settings.PAYMENT_PROVIDER = "stripe"
-    settings.STRIPE_SECRET_KEY = STRIPE_SECRET_KEY
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_movie_booking"
-    settings.STRIPE_WEBHOOK_SECRET = "whsec_movie_booking_tests"
-    settings.STRIPE_API_BASE = localstripe.url
-    settings.STRIPE_TIMEOUT_SECONDS = 2
-    settings.STRIPE_NETWORK_RETRIES = 0
-    return localstripe
 
 
 @pytest.mark.django_db(transaction=True)  # refunds go out after commit, as in production
