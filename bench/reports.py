@@ -93,6 +93,7 @@ def seed(*, shows, tickets, seed=24):
                 bookings.append(Booking(
                     user=rng.choice(people), show=show, status=status, total_price=sum(line[3] for line in sold),
                     created_at=made, voucher=voucher if with_voucher else None,
+                    confirmed_at=made if status != "EXPIRED" else None,
                     cancelled_at=made + timedelta(days=1) if status == "CANCELLED" else None,
                     expires_at=made + timedelta(minutes=10) if status == "EXPIRED" else None))
                 booking_tickets.append(sold)

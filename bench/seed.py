@@ -82,7 +82,7 @@ def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row
             for start in range(0, len(seats), 5):
                 chunk = seats[start:start + 5]
                 booking_rows.append(Booking(user=people[len(booking_rows) % users], show=show,
-                                            total_price=show.price * len(chunk)))
+                                            total_price=show.price * len(chunk), confirmed_at=datetime.now(UTC)))
                 booking_seats.append((show, chunk))
         bookings = Booking.objects.bulk_create(booking_rows, batch_size=2000)
         Ticket.objects.bulk_create(

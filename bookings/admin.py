@@ -68,13 +68,13 @@ class PaymentInline(admin.TabularInline):
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "show", "status_now", "seat_count", "checked_in", "total_price", "created_at",
-                    "expires_at", "cancelled_at"]
+                    "confirmed_at", "expires_at", "cancelled_at"]
     list_filter = [StatusFilter, ("show", admin.RelatedOnlyFieldListFilter), "show__movie", "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["user__username", "user__email", "show__movie__title"]
     list_select_related = ["user", "show__movie", "show__screen"]
-    readonly_fields = ["user", "show", "status_now", "total_price", "voucher", "created_at", "expires_at",
-                       "cancelled_at"]
+    readonly_fields = ["user", "show", "status_now", "total_price", "voucher", "created_at", "confirmed_at",
+                       "expires_at", "cancelled_at"]
     fields = readonly_fields
     inlines = [TicketInline, PaymentInline]
     actions = ["cancel_selected", "refund_selected"]

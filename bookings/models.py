@@ -62,6 +62,8 @@ class Booking(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     total_price = models.DecimalField(max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(default=timezone.now)
+    # When it was last confirmed (kept once cancelled): its day of sale in the reports. A hold is confirmed later.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # When a hold dies unless confirmed; kept once confirmed, cancelled or expired (null: never a hold).
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -84,6 +86,10 @@ class Booking(models.Model):
                 condition=Q(status="CANCELLED", cancelled_at__isnull=False)
                 | (~Q(status="CANCELLED") & Q(cancelled_at__isnull=True)),
                 name="bookings_booking_cancelled_at_iff_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="CONFIRMED") | Q(confirmed_at__isnull=False),
+                name="bookings_booking_confirmed_has_confirmed_at",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["HELD", "EXPIRED"]) | Q(expires_at__isnull=False),

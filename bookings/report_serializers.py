@@ -55,18 +55,19 @@ class ShowSalesSerializer(serializers.Serializer):
     revenue = serializers.DecimalField(**AMOUNT, help_text="The sum of the prices the sold tickets were sold at")
     refunded = serializers.DecimalField(**AMOUNT, help_text="What was refunded on the show's bookings (refunds the "
                                                             "provider refused left out)")
-    net = serializers.DecimalField(**AMOUNT, help_text="What the cinema keeps: revenue, plus the fees kept on "
-                                                       "cancelled paid bookings, less goodwill refunds")
+    net = serializers.DecimalField(**AMOUNT, help_text="revenue, plus the fees kept on cancelled paid bookings "
+                                                       "(each one's total_price less what was refunded of it)")
     by_ticket_type = serializers.DictField(child=TicketTypeSalesSerializer(),
                                            help_text="The sold tickets by their ticket type's code")
 
 
 class DailySalesSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="A day in the server's TIME_ZONE")
-    bookings = serializers.IntegerField(help_text="CONFIRMED bookings made that day")
+    bookings = serializers.IntegerField(help_text="CONFIRMED bookings confirmed that day")
     tickets_sold = serializers.IntegerField()
     revenue = serializers.DecimalField(**AMOUNT)
     refunded = serializers.DecimalField(**AMOUNT, help_text="Refunds made that day, whatever day the booking was")
-    net = serializers.DecimalField(**AMOUNT, help_text="What the day's bookings took, less the day's refunds")
+    net = serializers.DecimalField(**AMOUNT, help_text="revenue, plus the fees kept on the paid bookings cancelled "
+                                                       "that day")
     box_office = serializers.DecimalField(**AMOUNT, help_text="Revenue paid at the counter")
     online = serializers.DecimalField(**AMOUNT, help_text="Revenue paid online (PAYMENT_PROVIDER)")

@@ -9,11 +9,11 @@ the number of shows, bookings or tickets.
 - Refunded: every refund written, except those the provider refused (`failed`). A refund is written in the
   cancelling transaction and then sent until the provider takes it (DESIGN.md, the outbox), so from that moment
   the money is no longer the cinema's, whether or not the provider has settled it yet.
-- Net: what the cinema keeps. For each booking, what it took (its price while it is CONFIRMED, or what was paid
-  for it when that is more, as for a cancelled paid booking) less what it refunded: a cancelled paid booking
-  leaves its cancellation fee, a goodwill refund comes off its booking's price.
-- A booking's day of sale is the day it was made (a hold is confirmed within HOLD_SECONDS of it), in the
-  TIME_ZONE setting; a refund's day is the day it was written.
+- Net (API.md's own definition): revenue plus the fees kept on cancelled paid bookings, each one's price less what
+  was refunded of it. A goodwill refund on a booking still confirmed shows in `refunded` and leaves net as it is.
+- Days are the TIME_ZONE setting's. A booking's day of sale is the day it was last confirmed (a hold is confirmed
+  after it was made, maybe past midnight); a cancelled booking's fee counts on the day it was cancelled; a refund
+  counts on the day it was written.
 """
 from collections import defaultdict
 from datetime import datetime, time, timedelta
@@ -31,8 +31,10 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Subquery,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bookings.models import Booking, Payment, Refund, Ticket
@@ -44,6 +46,7 @@ OCCUPANCY_PLACES = Decimal("0.0001")
 # Sums of many prices outgrow a price's own 8 digits.
 AMOUNT = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Decimal("0.00")
+TOTAL_PRICE = Sum("total_price", output_field=AMOUNT)
 
 
 def shows_in_period(*, starts_from=None, starts_before=None, movie_id=None):
@@ -68,10 +71,7 @@ def show_rows(shows):
     by_type = defaultdict(dict)
     for line in sold.order_by("show_id", "ticket_type_id"):
         by_type[line["show_id"]][line["ticket_type__code"]] = {"tickets": line["tickets"], "revenue": line["revenue"]}
-    paid_value = _sums(_confirmed_and_paid(Booking.objects.filter(show_id__in=show_ids)), "show_id",
-                       Sum("total_price", output_field=AMOUNT))
-    taken = _sums(Payment.objects.filter(status=Payment.Status.PAID, booking__show_id__in=show_ids),
-                  "booking__show_id", Sum("amount_cents"))
+    fees_kept = _fees_kept(_cancelled_and_paid().filter(show_id__in=show_ids), "show_id")
     refunded = _sums(_refunds_made().filter(payment__booking__show_id__in=show_ids), "payment__booking__show_id",
                      Sum("amount_cents"))
     rows = []
@@ -79,7 +79,7 @@ def show_rows(shows):
         types = by_type.get(show.pk, {})
         tickets_sold = sum(line["tickets"] for line in types.values())
         revenue = sum((line["revenue"] for line in types.values()), ZERO)
-        money = _money_figures(revenue, paid_value.get(show.pk), taken.get(show.pk), refunded.get(show.pk))
+        money = _money_figures(revenue, fees_kept.get(show.pk), refunded.get(show.pk))
         capacity = show.screen.capacity
         rows.append({
             "show": show, "capacity": capacity, "tickets_sold": tickets_sold,
@@ -90,8 +90,8 @@ def show_rows(shows):
 
 
 def daily_rows(*, first_day=None, last_day=None):
-    """One row per day with a sale or a refund, from `first_day` to `last_day` (dates in TIME_ZONE, both
-    included; either may be None), oldest first; six queries in all."""
+    """One row per day with a sale, a cancellation fee kept or a refund, from `first_day` to `last_day` (dates in
+    TIME_ZONE, both included; either may be None), oldest first; seven queries in all."""
     zone = timezone.get_default_timezone()
     # From the first to the last day with a sale or a refund in the period: a long period costs no more than its
     # days of activity.
@@ -107,26 +107,25 @@ def daily_rows(*, first_day=None, last_day=None):
         return rows.filter(**{f"{field}__gte": starts[0], f"{field}__lt": end}).annotate(day=DayOf(field, days, starts))
 
     sold = {line["day"]: line for line in (
-        made_in_period(Ticket.objects.filter(booking__status=Booking.Status.CONFIRMED), "booking__created_at")
+        made_in_period(Ticket.objects.filter(booking__status=Booking.Status.CONFIRMED), "booking__confirmed_at")
         .values("day").annotate(bookings=Count("booking_id", distinct=True), tickets=Count("pk"),
                                 revenue=Sum("price", output_field=AMOUNT)).order_by())}
-    paid = {line["day"]: line for line in (
-        made_in_period(_confirmed_and_paid(Booking.objects.all()), "created_at").values("day")
-        .annotate(value=Sum("total_price", output_field=AMOUNT),
-                  online=Sum("total_price", filter=Q(paid_online=True), output_field=AMOUNT)).order_by())}
-    taken = _sums(made_in_period(Payment.objects.filter(status=Payment.Status.PAID), "booking__created_at"), "day",
-                  Sum("amount_cents"))
+    paid_online = Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.PAID).exclude(
+        provider=Payment.Provider.BOX_OFFICE)
+    online = _sums(made_in_period(Booking.objects.filter(Exists(paid_online), status=Booking.Status.CONFIRMED),
+                                  "confirmed_at"), "day", TOTAL_PRICE)
+    fees_kept = _fees_kept(made_in_period(_cancelled_and_paid(), "cancelled_at"), "day")
     refunded = _sums(made_in_period(_refunds_made(), "created_at"), "day", Sum("amount_cents"))
     rows = []
-    for day in sorted({*sold, *taken, *refunded}):
-        line, paid_line = sold.get(day, {}), paid.get(day, {})
+    for day in sorted({*sold, *fees_kept, *refunded}):
+        line = sold.get(day, {})
         revenue = line.get("revenue") or ZERO
-        online = paid_line.get("online") or ZERO
+        day_online = online.get(day) or ZERO
         rows.append({
             "date": day, "bookings": line.get("bookings", 0), "tickets_sold": line.get("tickets", 0),
             "revenue": revenue,
-            **_money_figures(revenue, paid_line.get("value"), taken.get(day), refunded.get(day)),
-            "box_office": revenue - online, "online": online,
+            **_money_figures(revenue, fees_kept.get(day), refunded.get(day)),
+            "box_office": revenue - day_online, "online": day_online,
         })
     return rows
 
@@ -176,17 +175,23 @@ def _day_start(day, zone):
 
 
 def _activity_bounds(zone, first_day, last_day):
-    """The days (in `zone`) of the first and of the last booking or refund from `first_day` to `last_day` (either may
-    be None); (None, None) without any."""
-    period = {}
-    if first_day is not None:
-        period["created_at__gte"] = _day_start(first_day, zone)
-    if last_day is not None:
-        period["created_at__lt"] = _day_start(last_day + timedelta(days=1), zone)
-    bounds = [Model.objects.filter(**period).aggregate(first=Min("created_at"), last=Max("created_at"))
-              for Model in (Booking, Refund)]
-    firsts = [bound["first"] for bound in bounds if bound["first"] is not None]
-    lasts = [bound["last"] for bound in bounds if bound["last"] is not None]
+    """The days (in `zone`) of the first and of the last confirmation, cancellation or refund from `first_day` to
+    `last_day` (either may be None); (None, None) without any. Two queries."""
+    def within(field):
+        period = Q()
+        if first_day is not None:
+            period &= Q(**{f"{field}__gte": _day_start(first_day, zone)})
+        if last_day is not None:
+            period &= Q(**{f"{field}__lt": _day_start(last_day + timedelta(days=1), zone)})
+        return period
+
+    def bounds(model, *fields):
+        return model.objects.aggregate(**{f"{bound.__name__}_{field}": bound(field, filter=within(field))
+                                          for field in fields for bound in (Min, Max)})
+
+    moments = {**bounds(Booking, "confirmed_at", "cancelled_at"), **bounds(Refund, "created_at")}
+    firsts = [moment for name, moment in moments.items() if name.startswith("Min") and moment is not None]
+    lasts = [moment for name, moment in moments.items() if name.startswith("Max") and moment is not None]
     if not firsts:
         return None, None
     return timezone.localtime(min(firsts), zone).date(), timezone.localtime(max(lasts), zone).date()
@@ -228,16 +233,24 @@ class DayOf(Expression):
                 [*column_params, start_param(self.starts[0], connection), *params])
 
 
-def _confirmed_and_paid(bookings):
-    """The CONFIRMED ones of `bookings` that have a paid payment, each with `paid_online`: paid through the
-    provider rather than at the box office."""
+def _cancelled_and_paid():
+    """The CANCELLED bookings that were paid for (at the box office or online)."""
     paid = Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.PAID)
-    return bookings.filter(Exists(paid), status=Booking.Status.CONFIRMED).annotate(
-        paid_online=Exists(paid.exclude(provider=Payment.Provider.BOX_OFFICE)))
+    return Booking.objects.filter(Exists(paid), status=Booking.Status.CANCELLED)
 
 
 def _refunds_made():
     return Refund.objects.exclude(status=Refund.Status.FAILED)
+
+
+def _fees_kept(cancelled, key):
+    """{key: the fees kept} over `cancelled` (cancelled paid bookings) grouped by `key`: each booking's price less
+    what was refunded of it. One query."""
+    refunded = (_refunds_made().filter(payment__booking=OuterRef("pk")).order_by().values("payment__booking")
+                .annotate(total=Sum("amount_cents")).values("total"))
+    lines = (cancelled.annotate(refunded_cents=Coalesce(Subquery(refunded), 0)).values(key)
+             .annotate(value=TOTAL_PRICE, refunded=Sum("refunded_cents")).order_by())
+    return {line[key]: line["value"] - from_minor_units(line["refunded"]) for line in lines}
 
 
 def _sums(rows, key, total):
@@ -245,10 +258,7 @@ def _sums(rows, key, total):
     return {line[key]: line["total"] for line in rows.values(key).annotate(total=total).order_by()}
 
 
-def _money_figures(revenue, paid_value, taken_cents, refunded_cents):
-    """`refunded` and `net` from the revenue of the confirmed tickets, the price of the confirmed bookings among
-    them that were paid for, all that was paid (in cents, also for bookings no longer confirmed) and all that was
-    refunded (cents). A paid booking counts what was paid for it, an unpaid confirmed one its price."""
-    refunded = from_minor_units(refunded_cents or 0)
-    unpaid_value = revenue - (paid_value or ZERO)
-    return {"refunded": refunded, "net": unpaid_value + from_minor_units(taken_cents or 0) - refunded}
+def _money_figures(revenue, fees_kept, refunded_cents):
+    """`refunded` and `net` from the revenue of the confirmed tickets, the fees kept on cancelled paid bookings
+    and all that was refunded (cents)."""
+    return {"refunded": from_minor_units(refunded_cents or 0), "net": revenue + (fees_kept or ZERO)}

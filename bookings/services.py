@@ -125,7 +125,7 @@ def confirm_booking(*, booking):
         if payments_online() and booking.total_price > 0:
             return _refuse_confirm(booking, show, now, unpaid=True)
         if show.starts_at > now and _confirm_live_hold(booking.pk, now):
-            booking.status = Booking.Status.CONFIRMED
+            booking.status, booking.confirmed_at = Booking.Status.CONFIRMED, now
             return booking
         return _refuse_confirm(booking, show, now)
 
@@ -136,7 +136,7 @@ def _confirm_live_hold(booking_id, now):
     """Under the show's lock: confirm the booking if it is a hold still alive, with ticket codes and the mail;
     whether it did. One conditional update decides, whatever ran before."""
     if not Booking.objects.filter(pk=booking_id, status=Booking.Status.HELD, expires_at__gt=now).update(
-            status=Booking.Status.CONFIRMED):
+            status=Booking.Status.CONFIRMED, confirmed_at=now):
         return False
     sold = list(Ticket.objects.filter(booking_id=booking_id).only("pk"))
     for ticket in sold:
@@ -297,7 +297,7 @@ def _take_back_seats(booking, show, now):
         voucher = Voucher.objects.select_for_update().get(pk=booking.voucher_id)
         if voucher.max_uses is not None and _voucher_uses(voucher, now, excluding=booking) >= voucher.max_uses:
             return False
-    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED, cancelled_at=None)
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED, confirmed_at=now, cancelled_at=None)
     sold = list(booking.tickets.only("pk"))
     for ticket in sold:
         ticket.is_active, ticket.held_until, ticket.code = True, None, tickets.new_ticket_code()
@@ -409,7 +409,8 @@ def _sell(user, show, now, seat_numbers, categories, ticket_types, voucher, hold
         raise PaymentRequired()
     booking = Booking.objects.create(
         user=user, show=show, total_price=total_price, created_at=now, voucher=redeemed,
-        status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, expires_at=held_until,
+        status=Booking.Status.HELD if hold else Booking.Status.CONFIRMED, confirmed_at=None if hold else now,
+        expires_at=held_until,
     )
     if paid_at_the_counter:
         Payment.objects.create(booking=booking, provider=Payment.Provider.BOX_OFFICE, status=Payment.Status.PAID,

@@ -506,7 +506,7 @@ class DailySalesReportView(SalesReportView):
         operation_id="reports_daily",
         operation_summary="Sales per day (bookings.view_sales)",
         operation_description="One row per day of sale in the server's TIME_ZONE, oldest first: the CONFIRMED "
-                              "bookings made that day, their tickets and revenue (paid at the box office or "
+                              "bookings confirmed that day, their tickets and revenue (paid at the box office or "
                               "online), the refunds made that day, and net. As CSV with `?format=csv` or "
                               "`Accept: text/csv`.",
         query_serializer=DailyReportQuerySerializer,

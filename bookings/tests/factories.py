@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from bookings.models import Booking, Ticket
 from bookings.tickets import new_ticket_code
@@ -15,6 +16,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     show = factory.SubFactory(ShowFactory)
     total_price = Decimal("0")
+    confirmed_at = factory.LazyFunction(timezone.now)
 
 
 def booking_with_seats(show, seats, user=None, cancelled=False):
@@ -23,7 +25,7 @@ def booking_with_seats(show, seats, user=None, cancelled=False):
         show=show,
         user=user or UserFactory(),
         total_price=show.price * len(seats),
-        **({"status": Booking.Status.CANCELLED, "cancelled_at": show.starts_at} if cancelled else {}),
+        **({"status": Booking.Status.CANCELLED, "cancelled_at": timezone.now()} if cancelled else {}),
     )
     Ticket.objects.bulk_create(
         Ticket(booking=booking, show=show, seat_number=seat, is_active=not cancelled, price=show.price,

@@ -103,14 +103,16 @@ class Sales:
         return [client.get(f"/api/bookings/{booking_id}/").json() for booking_id, client in self.booked.items()]
 
 
-def kept(booking):
-    """What the cinema keeps of a booking, by the API's own answer: a confirmed booking's price, or what was paid
-    for one no longer confirmed, less what went back."""
+PAID_FOR = {"paid", "refunding", "partially_refunded", "refunded"}
+
+
+def fee_kept(booking):
+    """The fee kept on a booking, by the API's own answer: a cancelled paid booking's price less what was refunded
+    of it; nothing for any other."""
     payment = booking["payment"]
-    refunded = amount(payment["amount_refunded"]) if payment else Decimal("0")
-    if booking["status"] == "CONFIRMED":
-        return amount(booking["total_price"]) - refunded
-    return (amount(payment["amount"]) - refunded) if payment and payment["status"] != "pending" else Decimal("0")
+    if booking["status"] != "CANCELLED" or not payment or payment["status"] not in PAID_FOR:
+        return Decimal("0")
+    return amount(booking["total_price"]) - amount(payment["amount_refunded"])
 
 
 def expected_show_row(show, bookings):
@@ -123,13 +125,14 @@ def expected_show_row(show, bookings):
     tickets = sum(len(booking["seats"]) for booking in sold)
     refunded = sum((amount(booking["payment"]["amount_refunded"]) for booking in bookings if booking["payment"]),
                    Decimal("0"))
+    revenue = sum((amount(booking["total_price"]) for booking in sold), Decimal("0"))
     return {
         "show": {"id": show["id"], "movie": show["movie"], "screen": show["screen"], "starts_at": show["starts_at"]},
         "capacity": show["total_seats"], "tickets_sold": tickets,
         "occupancy": str((Decimal(tickets) / show["total_seats"]).quantize(Decimal("0.0001"), ROUND_HALF_UP)),
-        "revenue": f"{sum((amount(b['total_price']) for b in sold), Decimal('0')):.2f}",
+        "revenue": f"{revenue:.2f}",
         "refunded": f"{refunded:.2f}",
-        "net": f"{sum((kept(booking) for booking in bookings), Decimal('0')):.2f}",
+        "net": f"{revenue + sum((fee_kept(booking) for booking in bookings), Decimal('0')):.2f}",
         "by_ticket_type": {code: {"tickets": line["tickets"], "revenue": f"{line['revenue']:.2f}"}
                            for code, line in by_type.items()},
     }
@@ -227,6 +230,33 @@ class TestDays:
         assert all(row["box_office"] == row["revenue"] and row["online"] == "0.00" for row in daily)
         assert rows(accountant(), DAILY, **{"from": first_day.isoformat(), "to": first_day.isoformat()}) == daily[:1]
         assert rows(accountant(), DAILY, **{"from": (first_day + timedelta(days=1)).isoformat()}) == daily[1:]
+
+    def test_a_hold_confirmed_after_midnight_is_sold_on_the_day_it_was_confirmed(self, db, user_client, settings):
+        settings.HOLD_SECONDS = 600
+        show = a_show(10)
+        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        with clock_at(midnight - timedelta(minutes=5)):
+            held = user_client.post(f"/api/shows/{show.pk}/hold/", {"seat_numbers": [1, 2]}, format="json").json()
+        with clock_at(midnight + timedelta(minutes=2)):
+            confirmed = user_client.post(f"/api/bookings/{held['id']}/confirm/").json()
+        assert confirmed["status"] == "CONFIRMED"
+
+        (row,) = rows(accountant(), DAILY)
+
+        assert (row["date"], row["bookings"], row["tickets_sold"], row["revenue"]) == (
+            midnight.date().isoformat(), 1, 2, confirmed["total_price"])
+
+    def test_a_cancelled_paid_booking_keeps_its_fee_on_the_day_it_was_cancelled(self, db, online):
+        sales = Sales(online)
+        with clock_at(timezone.now() - timedelta(days=1)):
+            booked = sales.sell_at_counter(a_show(10), {"seat_numbers": ["A1", "A2"]})
+        sales.cancel(booked)
+        fee = (amount(booked["total_price"]) * Decimal("0.1")).quantize(CENT, ROUND_HALF_UP)
+
+        daily = rows(accountant(), DAILY)
+
+        assert [(row["date"], row["bookings"], row["revenue"], row["refunded"], row["net"]) for row in daily] == [
+            (timezone.localdate().isoformat(), 0, "0.00", f"{amount(booked['total_price']) - fee:.2f}", f"{fee:.2f}")]
 
     def test_without_payments_a_cancelled_booking_leaves_nothing(self, db, user_client):
         show = a_show(2)
@@ -377,7 +407,8 @@ def test_a_refund_counts_once_written_unless_the_provider_refused_it():
     one the provider refused (failed) went nowhere."""
     show = a_show(2)
     booking = booking_with_seats(show, [1, 2], cancelled=True)
-    payment = Payment.objects.create(booking=booking, provider="stripe", provider_id="pi_report", amount_cents=1900,
+    assert booking.total_price == Decimal("18.90")
+    payment = Payment.objects.create(booking=booking, provider="stripe", provider_id="pi_report", amount_cents=1890,
                                      currency="EUR", status="paid", paid_at=booking.created_at)
     for status, cents in (("pending", 1000), ("sent", 400), ("failed", 300)):
         Refund.objects.create(payment=payment, amount_cents=cents, reason="cancellation", status=status)
@@ -385,5 +416,6 @@ def test_a_refund_counts_once_written_unless_the_provider_refused_it():
     (row,) = rows(accountant(), SHOWS)
     (day,) = rows(accountant(), DAILY)
 
-    assert (row["tickets_sold"], row["revenue"], row["refunded"], row["net"]) == (0, "0.00", "14.00", "5.00")
-    assert (day["bookings"], day["revenue"], day["refunded"], day["net"]) == (0, "0.00", "14.00", "5.00")
+    # Net is the fee kept: the price less the refunds written.
+    assert (row["tickets_sold"], row["revenue"], row["refunded"], row["net"]) == (0, "0.00", "14.00", "4.90")
+    assert (day["bookings"], day["revenue"], day["refunded"], day["net"]) == (0, "0.00", "14.00", "4.90")

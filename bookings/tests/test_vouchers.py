@@ -321,7 +321,7 @@ class TestAVoucherThatDoesNotApply:
         (lambda show, child: voucher().ticket_types.set([child]),
          "This voucher is not valid for any of the booking's ticket types."),
         (lambda show, child: voucher(max_uses=1).bookings.create(user=UserFactory(), show=ShowFactory(),
-                                                                 total_price=Decimal("0")),
+                                                                 total_price=Decimal("0"), confirmed_at=timezone.now()),
          "This voucher has been used up."),
     ])
     def test_each_reason_is_400_voucher_invalid_and_writes_nothing(self, user_client, show, child, arrange, detail):
