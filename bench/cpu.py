@@ -6,7 +6,8 @@
 
 Prints JSON: for each endpoint, the process CPU milliseconds per request (median of 5 batches). Reads are
 measured as cache hits (the steady state) and as misses (the read cache's versions bumped before each
-request, outside the measured time); booking as 201s (fresh seats) and as 409s (a seat already sold); and the
+request, outside the measured time); booking as 201s (fresh seats), as 409s (a seat already sold) and as a hold
+then its confirm, each beside its floor (bench/floor.py) in batches taken in turn, with SQL statement counts; and the
 choice of the best seats that a `count` booking makes under the show's lock (movies.seating, no database), on a
 screen of the seed's size with half its seats taken.
 Load figures on a shared 2-core machine swing with whatever else runs; these do not.
@@ -31,6 +32,11 @@ BATCHES = 5
 
 def call(application, method, path, *, token=None, body=None):
     """One request through the WSGI application; returns the status code."""
+    return call_for_body(application, method, path, token=token, body=body)[0]
+
+
+def call_for_body(application, method, path, *, token=None, body=None):
+    """One request through the WSGI application; returns the status code and the body's bytes."""
     payload = json.dumps(body).encode() if body is not None else b""
     environ = {
         "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
@@ -43,10 +49,9 @@ def call(application, method, path, *, token=None, body=None):
         environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     status = []
     chunks = application(environ, lambda line, headers, exc_info=None: status.append(line))
-    for _ in chunks:
-        pass
+    content = b"".join(chunks)
     getattr(chunks, "close", lambda: None)()
-    return int(status[0].split()[0])
+    return int(status[0].split()[0]), content
 
 
 def cpu_ms_per_batch(requests, send, *, before_each=None, expect):
@@ -87,20 +92,88 @@ def measure_api(seeded, requests):
         results[f"{name} (miss)"] = cpu_ms_per_request(
             requests, lambda _, path=path: call(application, "GET", path), expect=200,
             before_each=lambda: bump("catalogue"))
-    # Booking: a fresh 500-seat show (the hold-sale show, unused until the sales), one seat per request, each by the
-    # next buyer in turn, as in a sale (one buyer alone would reach MAX_SEATS_PER_BUYER).
-    show_id, tokens = seeded["cpu_show_id"], seeded["tokens"]
-    seats = iter(range(1, seeded["seats"] + 1))
-    buyers = itertools.cycle(tokens)
-    book = f"/api/shows/{show_id}/book/"
-    batch = max(1, min(requests, seeded["seats"] // BATCHES - 1))
-    results["book (201)"] = cpu_ms_per_request(
-        batch, lambda _: call(application, "POST", book, token=next(buyers), body={"seat_number": next(seats)}),
-        expect=201)
-    results["book (409)"] = cpu_ms_per_request(
-        requests, lambda _: call(application, "POST", book, token=next(buyers), body={"seat_number": 1}), expect=409)
+    results.update(measure_booking(seeded, requests))
     results[f"choose the best 4 seats ({seeded['seats']} seats, half taken)"] = choosing_cpu_ms(seeded, requests)
     return results
+
+
+def measure_booking(seeded, requests):
+    """The booking path against its floor (bench/floor.py), in batches taken in turn so that a slow spell of the
+    machine weighs on both alike: a 201, a 409, and a hold then its confirm; with the SQL statements of each.
+
+    Each 201 books a fresh seat of a fresh 500-seat show (the CPU show for the API, the floor show for the floor),
+    one seat per request, each by the next buyer in turn, as in a sale (one buyer alone would reach
+    MAX_SEATS_PER_BUYER); a 409 asks for the seat booked first."""
+    from django.test import override_settings
+
+    from movie_booking.wsgi import application
+
+    buyers = itertools.cycle(seeded["tokens"])
+    real_show, floor_show = seeded["cpu_show_id"], seeded["floor_show_id"]
+    real_seats, floor_seats = iter(range(1, seeded["seats"] + 1)), iter(range(1, seeded["seats"] + 1))
+
+    def book(path, seats, expect=201):
+        return lambda: call(application, "POST", path, token=next(buyers), body={"seat_number": next(seats)}) == expect
+
+    def refused(path):
+        return lambda: call(application, "POST", path, token=next(buyers), body={"seat_number": 1}) == 409
+
+    def hold_then_confirm():
+        token = next(buyers)
+        status, content = call_for_body(application, "POST", f"/api/shows/{real_show}/hold/", token=token,
+                                        body={"seat_number": next(real_seats)})
+        if status != 201:
+            return False
+        return call(application, "POST", f"/api/bookings/{json.loads(content)['id']}/confirm/", token=token) == 200
+
+    real, floor = f"/api/shows/{real_show}/book/", f"/floor/shows/{floor_show}/book/"
+    # Seats for 3 warm-up requests and the batches of 201s, then (on the CPU show) of holds.
+    batch = max(1, min(requests, (seeded["seats"] // 2 - 3) // BATCHES))
+    kinds = {
+        "book (201)": (book(real, real_seats), batch),
+        "floor book (201)": (book(floor, floor_seats), batch),
+        "book (409)": (refused(real), requests),
+        "floor book (409)": (refused(floor), requests),
+        "hold + confirm (pair)": (hold_then_confirm, batch),
+    }
+    with override_settings(ROOT_URLCONF="bench.floor"):
+        statements = {name: statements_of(send) for name, (send, _) in kinds.items()}
+        spent = {name: [] for name in kinds}
+        for _ in range(BATCHES):
+            for name, (send, count) in kinds.items():
+                spent[name].append(cpu_ms_of(send, count))
+    results = {name: round(statistics.median(batches), 3) for name, batches in spent.items()}
+    results["SQL statements"] = statements
+    return results
+
+
+def statements_of(send):
+    """The SQL statements of the third of three requests made by `send` (the first two warm caches and
+    connections up)."""
+    from django.db import connection
+
+    executed = []
+    for attempt in range(3):
+        if attempt == 2:
+            with connection.execute_wrapper(lambda execute, sql, *args: executed.append(sql) or execute(sql, *args)):
+                ok = send()
+        else:
+            ok = send()
+        if not ok:
+            raise SystemExit("a booking request did not answer as expected while being counted")
+    return len(executed)
+
+
+def cpu_ms_of(send, requests):
+    """The process CPU milliseconds per request of `requests` calls of `send`, each expected to answer True."""
+    spent = 0.0
+    for _ in range(requests):
+        started = time.process_time()
+        ok = send()
+        spent += time.process_time() - started
+        if not ok:
+            raise SystemExit("a booking request did not answer as expected")
+    return spent / requests * 1000
 
 
 def choosing_cpu_ms(seeded, requests):

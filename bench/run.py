@@ -13,7 +13,8 @@ the answers the server stored in its cache while measured. The flash sale, the b
 the buyer), the hold-then-confirm sale and the one-seat hammer run with the asyncio client (bench/load.py), one
 process. The database is checked after every sale. Exits non-zero when a correctness check fails.
 
-Before the servers start, bench/cpu.py measures CPU per request in-process, and the booking throttle's cost
+Before the servers start, bench/cpu.py measures CPU per request in-process, the booking path against its floor
+(bench/floor.py, the same decisions in the fewest statements) with real ÷ floor, and the booking throttle's cost
 on each cache backend: the one-machine SQLite file and a throwaway Redis (skipped without redis-server).
 
 On PostgreSQL the "nginx" scenario then measures the same reads (cache hits) and sales against deploy/'s
@@ -834,7 +835,9 @@ def cpu_markdown(databases):
     for result in databases:
         ceiling_ms = result["cpu"]["ceiling"]
         for name, ms in result["cpu"].items():
-            lines.append(f"| {result['database']} | {name} | {ms:.3f} | {percent(ceiling_ms / ms)} |")
+            if isinstance(ms, float):
+                lines.append(f"| {result['database']} | {name} | {ms:.3f} | {percent(ceiling_ms / ms)} |")
+    lines += floor_markdown(databases)
     lines += [
         "",
         "## The booking throttle's cost, per cache backend (in-process CPU)",
@@ -859,6 +862,26 @@ def cpu_markdown(databases):
                 f"| {result['database']} | {cache} | {cost['book_409_off_ms']:.3f} | "
                 f"{cost['book_409_throttled_ms']:.3f} | {cost['difference_ms']:+.3f} | "
                 f"{cost['check_cpu_ms']:.3f} | {cost['check_wall_ms']:.3f} |")
+    return lines
+
+
+def floor_markdown(databases):
+    """The booking path against its floor (bench/floor.py: the same decisions in the fewest statements, as SQL),
+    measured in turn in the same process."""
+    lines = ["", "## Booking against its floor (in-process CPU, batches in turn; bench/floor.py)", "",
+             "| database | request | real: CPU ms | floor: CPU ms | real ÷ floor | SQL statements, real / floor |",
+             "|---|---|---:|---:|---:|---:|"]
+    for result in databases:
+        cpu = result["cpu"]
+        statements = cpu["SQL statements"]
+        floor_201 = cpu["floor book (201)"]
+        for name, floor_ms, floor_statements in (
+                ("book (201)", floor_201, statements["floor book (201)"]),
+                ("book (409)", cpu["floor book (409)"], statements["floor book (409)"]),
+                ("hold + confirm (pair)", 2 * floor_201, 2 * statements["floor book (201)"])):
+            lines.append(f"| {result['database']} | {name} | {cpu[name]:.3f} | {floor_ms:.3f} | "
+                         f"{cpu[name] / floor_ms:.2f} | {statements[name]} / {floor_statements} |")
+    lines += ["", "The floor of a hold then its confirm is two floor 201s."]
     return lines
 
 

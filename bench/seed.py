@@ -91,9 +91,9 @@ def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row
             batch_size=5000,
         )
         # Fresh 500-seat shows for the flash sales, the hold-then-confirm sale, the in-process CPU profile, the
-        # paid sale, the best-available sale and the one-seat hammer, each on a screen of its own.
+        # paid sale, the best-available sale, the CPU floor and the one-seat hammer, each on a screen of its own.
         special_screens = Screen.objects.bulk_create(
-            Screen(name=f"Bench Flash {i:02d}", rows=rows, seats_per_row=seats_per_row) for i in range(flash_shows + 5)
+            Screen(name=f"Bench Flash {i:02d}", rows=rows, seats_per_row=seats_per_row) for i in range(flash_shows + 6)
         )
         paid = flash_shows + 2
         special_shows = Show.objects.bulk_create(
@@ -112,6 +112,7 @@ def create(*, movies, shows, tickets, users, flash_shows, rows=20, seats_per_row
         "cpu_show_id": special_shows[flash_shows + 1].pk,  # bench/cpu.py books it seat by seat
         "paid_show_id": special_shows[paid].pk,
         "best_show_id": special_shows[paid + 1].pk,
+        "floor_show_id": special_shows[paid + 2].pk,  # bench/cpu.py books it through bench/floor.py
         "hammer_show_id": special_shows[-1].pk,
         "seats": rows * seats_per_row,
         "seats_per_row": seats_per_row,
