@@ -46,7 +46,7 @@ from core.exceptions import DomainError, ProtectedObject
 from core.money import minor_units, percent_of
 from movies import pricing, seating
 from movies import selectors as catalogue
-from movies.models import DEAD_HOLD, Show, TicketType, active_seats
+from movies.models import DEAD_HOLD, TicketType, active_seats
 from movies.seating import seat_label
 
 MAX_SEATS_PER_BOOKING = 10
@@ -442,10 +442,9 @@ def _with_show_locked(show_id, work):
     """
     def locked():
         with transaction.atomic():
-            try:
-                show = Show.objects.select_for_update(of=("self",)).select_related("screen", "movie").get(pk=show_id)
-            except Show.DoesNotExist:
-                raise ShowNotFound() from None
+            show = catalogue.show_with_screen(show_id, with_movie=True, lock=True)
+            if show is None:
+                raise ShowNotFound()
             outcome = work(show, timezone.now())
             # What this show's seat map, its availability and every show list read is no longer current.
             bump_after_commit("seats", f"show:{show.pk}")

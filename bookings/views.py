@@ -1,6 +1,6 @@
 """Book or hold seats, list and read your bookings, confirm holds, cancel; tickets' QR codes; check-in."""
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, mixins, renderers, status, viewsets
@@ -38,7 +38,7 @@ from core.schema import VALIDATION_ERROR_SCHEMA, error_response
 from core.serializers import money
 from core.throttling import BookingRateThrottle
 from core.views import CreatedLocationMixin, JSONErrorsMixin, PrivateAnswerMixin
-from movies.models import Show
+from movies import selectors as catalogue
 from movies.seating import PRICED_CATEGORIES
 from users.permissions import VerifiedEmailIfMandatory
 
@@ -131,7 +131,9 @@ class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
             return self.handle_exception(error)
 
     def take(self, request, pk):
-        show = generics.get_object_or_404(Show.objects.select_related("screen"), pk=pk)
+        show = catalogue.show_with_screen(pk)
+        if show is None:
+            raise Http404
         seats = BookingRequestSerializer(data=request.data, context={"show": show, "screen": show.screen})
         seats.is_valid(raise_exception=True)
         booking = self.take_seats(user=request.user, show=show, **seats.validated_data)

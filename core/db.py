@@ -8,6 +8,7 @@ import logging
 import random
 import time
 
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
 from core.exceptions import ServiceUnavailable
@@ -39,3 +40,62 @@ def run_with_retries(work, *, attempts=5, base_delay=0.05):
                 logger.warning("Giving up after %d transient database errors: %s", attempts, error)
                 raise ServiceUnavailable() from error
             time.sleep(random.uniform(0, base_delay * 2 ** (attempt - 1)))
+
+
+class ModelColumns:
+    """A model's columns written out once as SQL, and a row's share of them turned back into an instance.
+
+    For the few reads on the booking path written as plain SQL: there the ORM's building and compiling of a
+    query costs several times what the database takes to answer it (bench/floor.py). The instance is the one
+    the ORM would make (`Model.from_db`, the database's value converters applied), so callers cannot tell.
+    """
+
+    def __init__(self, model, alias):
+        self.model, self.alias = model, alias
+        self.fields = model._meta.concrete_fields
+        self.attnames = [field.attname for field in self.fields]
+        self._converters = {}
+
+    def sql(self, connection):
+        """The columns, qualified by the alias, for a SELECT list."""
+        quote = connection.ops.quote_name
+        return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
+
+    def __len__(self):
+        return len(self.fields)
+
+    @staticmethod
+    def row_instances(row, connection, *columns):
+        """The instances that the consecutive shares of `row` describe, one per ModelColumns of `columns`."""
+        start, instances = 0, []
+        for each in columns:
+            instances.append(each.instance(row, connection, start))
+            start += len(each)
+        return instances
+
+    def instance(self, row, connection, start=0):
+        """The instance that `row[start:start + len(self)]` describes, as read on `connection`."""
+        values = list(row[start:start + len(self.fields)])
+        for index, (column, converters) in enumerate(self._converters_for(connection)):
+            for convert in converters:
+                values[index] = convert(values[index], column, connection)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+    def _converters_for(self, connection):
+        if connection.alias not in self._converters:
+            columns = [field.get_col(self.alias) for field in self.fields]
+            self._converters[connection.alias] = [
+                (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+                for column in columns]
+        return self._converters[connection.alias]
+
+
+def key_param(field, value, connection):
+    """`value` as a query parameter for `field`, or None when no row can hold it (not of the field's type, or past
+    the database's integer range), as the ORM answers no row for such a lookup."""
+    try:
+        value = field.to_python(value)
+        field.run_validators(value)
+    except (ValidationError, TypeError):
+        return None
+    return None if value is None else field.get_db_prep_value(value, connection)

@@ -303,7 +303,7 @@ THROTTLE_BOOKING = throttle_rate("THROTTLE_BOOKING", "60/minute")
 THROTTLE_VERIFY_RESEND = throttle_rate("THROTTLE_VERIFY_RESEND", "3/hour")  # per user: each one sends a mail
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],

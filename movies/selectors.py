@@ -8,12 +8,14 @@ two to the same output.
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, Min, OuterRef
+from django.db import connection
+from django.db.models import Min
 from django.utils import timezone
 
+from core.db import ModelColumns, key_param
 from core.serializers import money, utc_timestamp
 from movies import pricing
-from movies.models import DEAD_HOLD, HELD, Show, TicketType, active_seats, category_prices
+from movies.models import DEAD_HOLD, HELD, Movie, Screen, Show, TicketType, active_seats, category_prices
 from movies.seating import CATEGORY_NAMES, GAP, row_letters, screen_capacity, screen_plan
 
 MOVIE_COLUMNS = ("id", "title", "description", "duration_minutes", "genre", "language", "release_date",
@@ -73,11 +75,54 @@ def offers(show_ids):
                       or ticket_type.pk in limited[show_id]] for show_id in show_ids}
 
 
+# Whole rows, read as model instances in plain SQL on the booking path.
+SHOW_ROW = ModelColumns(Show, "show")
+SCREEN_ROW = ModelColumns(Screen, "screen")
+MOVIE_ROW = ModelColumns(Movie, "movie")
+TICKET_TYPE_ROW = ModelColumns(TicketType, "type")
+
+
+def show_with_screen(show_id, *, with_movie=False, lock=False):
+    """The show with its screen (and movie), or None: the booking path's reads of its show, in plain SQL
+    (core.db.ModelColumns). `lock` takes the show's row lock, as select_for_update(of=("self",)) does; on SQLite,
+    which has no row locks, the write transaction's BEGIN IMMEDIATE is the lock."""
+    value = key_param(Show._meta.pk, show_id, connection)
+    if value is None:
+        return None
+    quote = connection.ops.quote_name
+    columns = [SHOW_ROW, SCREEN_ROW, *([MOVIE_ROW] if with_movie else [])]
+    movie_join = (f" JOIN {quote(Movie._meta.db_table)} {quote('movie')} ON {quote('movie')}.{quote('id')} = "
+                  f"{quote('show')}.{quote('movie_id')}") if with_movie else ""
+    for_update = (f" FOR UPDATE OF {quote('show')}" if lock and connection.features.has_select_for_update_of
+                  else " FOR UPDATE" if lock and connection.features.has_select_for_update else "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(each.sql(connection) for each in columns)} "
+            f"FROM {quote(Show._meta.db_table)} {quote('show')} JOIN {quote(Screen._meta.db_table)} {quote('screen')} "
+            f"ON {quote('screen')}.{quote('id')} = {quote('show')}.{quote('screen_id')}{movie_join} "
+            f"WHERE {quote('show')}.{quote('id')} = %s{for_update}", [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    show, screen, *movie = ModelColumns.row_instances(row, connection, *columns)
+    show.screen = screen
+    if movie:
+        show.movie = movie[0]
+    return show
+
+
 def offered_ticket_types(show_id):
-    """The active ticket types one show sells, in one query."""
-    limits = Show.ticket_types.through.objects.filter(show_id=show_id)
-    return list(TicketType.objects.filter(active=True).filter(
-        Exists(limits.filter(tickettype_id=OuterRef("pk"))) | ~Exists(limits)))
+    """The active ticket types one show sells (every active one, unless staff limited the show to some), in their
+    order (TicketType's: by id), in one plain SQL query."""
+    quote = connection.ops.quote_name
+    limits = Show.ticket_types.through
+    limit = f"SELECT 1 FROM {quote(limits._meta.db_table)} WHERE show_id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {TICKET_TYPE_ROW.sql(connection)} FROM {quote(TicketType._meta.db_table)} {quote('type')} "
+            f"WHERE {quote('type')}.active AND (NOT EXISTS ({limit}) OR EXISTS ({limit} AND tickettype_id = "
+            f"{quote('type')}.{quote('id')})) ORDER BY {quote('type')}.{quote('id')}", [show_id, show_id])
+        return [TICKET_TYPE_ROW.instance(row, connection) for row in cursor.fetchall()]
 
 
 def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, starts_before=None, day=None,

@@ -1,0 +1,50 @@
+"""Bearer-token authentication: simplejwt's, with the user read by one plain SELECT.
+
+Every authenticated request reads its user; through the ORM that read cost a booking request more CPU than the
+database's answer did (bench/floor.py). The checks and their errors are simplejwt's own: the token's user
+exists, is active, and the token was issued under the user's current password (CHECK_REVOKE_TOKEN).
+"""
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt import authentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from core.db import ModelColumns, key_param
+
+User = get_user_model()
+USER_COLUMNS = ModelColumns(User, User._meta.db_table)
+
+
+class JWTAuthentication(authentication.JWTAuthentication):
+    def get_user(self, validated_token):
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError as error:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from error
+        user = user_by_id(user_id)
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        if api_settings.CHECK_REVOKE_TOKEN and (
+                validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)):
+            raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
+        return user
+
+
+def user_by_id(user_id):
+    """The user whose USER_ID_FIELD is `user_id`, or None."""
+    field = User._meta.get_field(api_settings.USER_ID_FIELD)
+    value = key_param(field, user_id, connection)
+    if value is None:
+        return None
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {USER_COLUMNS.sql(connection)} FROM {quote(User._meta.db_table)} "
+                       f"WHERE {quote(field.column)} = %s", [value])
+        row = cursor.fetchone()
+    return None if row is None else USER_COLUMNS.instance(row, connection)
