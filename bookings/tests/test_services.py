@@ -11,6 +11,7 @@ from bookings import services
 from bookings.exceptions import InvalidSeats, SeatUnavailable, ShowNotFound, ShowStarted
 from bookings.models import Booking, Ticket
 from bookings.tests.factories import booking_with_seats
+from core.db import insert_rows
 from core.exceptions import ServiceUnavailable
 from movies.models import Show
 from movies.tests.factories import ScreenFactory, ShowFactory
@@ -100,7 +101,7 @@ def test_the_database_constraint_is_the_last_guard(show):
 
 
 def test_a_database_that_stays_locked_is_service_unavailable(show):
-    with mock.patch("bookings.services.Booking.objects.create", side_effect=OperationalError("database is locked")), \
+    with mock.patch("bookings.services.insert_rows", side_effect=OperationalError("database is locked")), \
             mock.patch("core.db.time.sleep"), pytest.raises(ServiceUnavailable):
         services.book_seats(user=UserFactory(), show=show, seat_numbers=[1])
 
@@ -108,16 +109,15 @@ def test_a_database_that_stays_locked_is_service_unavailable(show):
 
 
 def test_a_transient_error_is_retried(show):
-    create = Booking.objects.create
     calls = iter([OperationalError("database is locked")])
 
-    def flaky_create(**fields):
+    def flaky_insert(instances):
         error = next(calls, None)
         if error:
             raise error
-        return create(**fields)
+        return insert_rows(instances)
 
-    with mock.patch("bookings.services.Booking.objects.create", side_effect=flaky_create), \
+    with mock.patch("bookings.services.insert_rows", side_effect=flaky_insert), \
             mock.patch("core.db.time.sleep"):
         booking = services.book_seats(user=UserFactory(), show=show, seat_numbers=[1])
 
