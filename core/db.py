@@ -102,24 +102,29 @@ def key_param(field, value, connection):
 
 
 def insert_rows(instances):
-    """Write new instances of one model in one INSERT and give each its primary key, as bulk_create does but
-    with the statement written out directly: on the booking path the ORM's building of an INSERT cost more than
-    the database's answer. Where the database cannot return the keys of a multi-row INSERT, bulk_create does it."""
+    """Write new instances of one model in one INSERT, giving each the values the database makes (an auto-increment
+    key), as bulk_create does but with the statement written out directly: on the booking path the ORM's building of
+    an INSERT cost more than the database's answer. Where the database cannot return the values of a multi-row
+    INSERT, bulk_create does it. No signal is sent, as with bulk_create."""
     model = type(instances[0])
     connection = connections[router.db_for_write(model)]
-    if not connection.features.can_return_rows_from_bulk_insert:
-        return model.objects.bulk_create(instances)
     meta = model._meta
-    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    made_by_database = [field for field in meta.concrete_fields if field.db_returning]
+    if made_by_database and not connection.features.can_return_rows_from_bulk_insert:
+        return model.objects.bulk_create(instances)
+    fields = [field for field in meta.concrete_fields if not field.db_returning]
     quote = connection.ops.quote_name
     row = f"({', '.join(['%s'] * len(fields))})"
     params = [field.get_db_prep_save(field.pre_save(instance, add=True), connection)
               for instance in instances for field in fields]
+    returning = (f" RETURNING {', '.join(quote(field.column) for field in made_by_database)}"
+                 if made_by_database else "")
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-                       f"VALUES {', '.join([row] * len(instances))} RETURNING {quote(meta.pk.column)}", params)
-        keys = cursor.fetchall()
-    for instance, (key,) in zip(instances, keys, strict=True):
-        instance.pk = key
+                       f"VALUES {', '.join([row] * len(instances))}{returning}", params)
+        made = cursor.fetchall() if made_by_database else [()] * len(instances)
+    for instance, values in zip(instances, made, strict=True):
+        for field, value in zip(made_by_database, values, strict=True):
+            setattr(instance, field.attname, value)
         instance._state.adding, instance._state.db = False, connection.alias
     return instances
