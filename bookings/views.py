@@ -30,6 +30,7 @@ from bookings.serializers import (
     RefundRequestSerializer,
     VoucherSerializer,
     WebhookAnswerSerializer,
+    plain_seat_request,
 )
 from core.money import minor_units
 from core.permissions import ModelPermissions
@@ -134,9 +135,12 @@ class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
         show = catalogue.show_with_screen(pk)
         if show is None:
             raise Http404
-        seats = BookingRequestSerializer(data=request.data, context={"show": show, "screen": show.screen})
-        seats.is_valid(raise_exception=True)
-        booking = self.take_seats(user=request.user, show=show, **seats.validated_data)
+        seats = plain_seat_request(request.data, show.screen)
+        if seats is None:
+            body = BookingRequestSerializer(data=request.data, context={"show": show, "screen": show.screen})
+            body.is_valid(raise_exception=True)
+            seats = body.validated_data
+        booking = self.take_seats(user=request.user, show=show, **seats)
         return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,14 +1,18 @@
 """BookingSerializer writes its answer out by hand; it must be exactly what its declared fields render."""
 from datetime import timedelta
 
+import hypothesis
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
 from bookings import selectors, services
 from bookings.models import Booking
-from bookings.serializers import BookingSerializer
+from bookings.serializers import BookingRequestSerializer, BookingSerializer, plain_seat_request
+from movies.models import Screen
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
 
@@ -37,3 +41,40 @@ def test_written_out_as_the_declared_fields_render_it(settings):
             serializer = BookingSerializer(booking, context=read_as(reader))
             declared = serializers.ModelSerializer.to_representation(serializer, booking)
             assert list(serializer.data.items()) == list(declared.items())
+
+
+# Bodies near the commonest ones: seats in and out of the screen, gaps, repeats, bools, strings, stray keys.
+SEAT_VALUES = st.one_of(st.integers(-3, 14), st.booleans(), st.sampled_from(["5", "A1", "B9", "", "x"]),
+                        st.integers(10**18, 10**20), st.none())
+SEAT_BODIES = st.one_of(
+    st.fixed_dictionaries({"seat_number": SEAT_VALUES}),
+    st.fixed_dictionaries({"seat_numbers": st.lists(SEAT_VALUES, max_size=12)}),
+    st.fixed_dictionaries({"seat_numbers": SEAT_VALUES}),
+    st.dictionaries(st.sampled_from(["seat_number", "seat_numbers", "voucher", "count", "tickets"]),
+                    SEAT_VALUES, max_size=3),
+    st.lists(st.integers(1, 5)),
+)
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@given(body=SEAT_BODIES)
+def test_the_plain_seat_request_is_what_the_serializer_makes_of_it_or_left_to_it(body):
+    screen = Screen(rows=2, seats_per_row=6, layout=["ss_sss", "pp_xss"])  # gaps at 3 and 9, seat 10 blocked
+
+    plain = plain_seat_request(body, screen)
+
+    if plain is not None:
+        validated = BookingRequestSerializer(data=body, context={"screen": screen})
+        assert validated.is_valid(), validated.errors
+        assert plain == validated.validated_data
+
+
+def test_the_plain_seat_request_takes_the_commonest_bodies():
+    screen = Screen(rows=2, seats_per_row=6, layout=["ss_sss", "pp_xss"])
+
+    assert plain_seat_request({"seat_number": 4}, screen) == {"seat_numbers": [4], "ticket_types": {},
+                                                              "voucher": None}
+    assert plain_seat_request({"seat_numbers": [7, 1]}, screen)["seat_numbers"] == [7, 1]
+    for left_to_the_serializer in ({"seat_number": 3}, {"seat_number": "4"}, {"seat_numbers": [1, 1]},
+                                   {"seat_number": True}, {"seat_number": 4, "voucher": "SUMMER10"}):
+        assert plain_seat_request(left_to_the_serializer, screen) is None
