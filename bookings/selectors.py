@@ -18,10 +18,11 @@ def bookings_with_details():
     return bookings
 
 
-def visible_bookings(*, user):
+def visible_bookings(*, user, details=True):
     """What a user may read: their own bookings, or every booking for staff with the permission
-    `bookings.view_booking` (superusers have it; the is_staff flag alone reads only one's own)."""
-    bookings = bookings_with_details()
+    `bookings.view_booking` (superusers have it; the is_staff flag alone reads only one's own). Without
+    `details`, the bookings' own rows only (to act on one, read again for the answer)."""
+    bookings = bookings_with_details() if details else Booking.objects.all()
     # Customers are not staff: their reads skip the permission queries.
     reads_all = user.is_staff and user.has_perm("bookings.view_booking")
     return bookings if reads_all else bookings.filter(user=user)

@@ -134,14 +134,24 @@ def confirm_booking(*, booking):
 
 def _confirm_live_hold(booking_id, now):
     """Under the show's lock: confirm the booking if it is a hold still alive, with ticket codes and the mail;
-    whether it did. One conditional update decides, whatever ran before."""
-    if not Booking.objects.filter(pk=booking_id, status=Booking.Status.HELD, expires_at__gt=now).update(
-            status=Booking.Status.CONFIRMED, confirmed_at=now):
-        return False
-    sold = list(Ticket.objects.filter(booking_id=booking_id).only("pk"))
-    for ticket in sold:
-        ticket.held_until, ticket.code = None, tickets.new_ticket_code()
-    Ticket.objects.bulk_update(sold, ["held_until", "code"])
+    whether it did. One conditional update decides, whatever ran before.
+
+    In SQL, as movies.models.active_seats: every hold of a sale is confirmed here, where the ORM's building of
+    the updates cost several times the database's answers."""
+    quote = connection.ops.quote_name
+    moment = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {quote(Booking._meta.db_table)} SET status = %s, confirmed_at = %s "
+                       "WHERE id = %s AND status = %s AND expires_at > %s",
+                       [Booking.Status.CONFIRMED, moment, booking_id, Booking.Status.HELD, moment])
+        if not cursor.rowcount:
+            return False
+        ticket_table = quote(Ticket._meta.db_table)
+        cursor.execute(f"SELECT id FROM {ticket_table} WHERE booking_id = %s", [booking_id])
+        codes = {ticket_id: tickets.new_ticket_code() for (ticket_id,) in cursor.fetchall()}
+        cursor.execute(f"UPDATE {ticket_table} SET held_until = NULL, code = CASE id "
+                       f"{' '.join(['WHEN %s THEN %s'] * len(codes))} END WHERE booking_id = %s",
+                       [*(value for pair in codes.items() for value in pair), booking_id])
     tasks.queue_confirmation_mail(booking_id)
     return True
 

@@ -320,7 +320,10 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
 
     def owned_booking(self, what_only_the_owner_may_do):
-        booking = self.get_object()
+        """The booking of the URL, its own row only: what acts on it answers the booking read again after."""
+        booking = generics.get_object_or_404(selectors.visible_bookings(user=self.request.user, details=False),
+                                             pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, booking)
         if booking.user_id != self.request.user.pk:
             raise PermissionDenied(f"Only the booking's owner can {what_only_the_owner_may_do}.")
         return booking
