@@ -65,6 +65,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "bench" / "var"
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+GRANIAN = str(Path(sys.executable).with_name("granian"))
 FRESH_URLS_SCRIPT = ROOT / "bench" / "fresh_urls.lua"
 
 # Targets (issue #14, "Fast by design"): same run, same machine, loopback; shares are of the ceiling's req/s.
@@ -116,34 +117,41 @@ def manage(env, *args):
 
 
 class Gunicorn:
-    """One gunicorn server on loopback, started and stopped by the bench."""
+    """One app server on loopback, started and stopped by the bench: gunicorn, or with `server="granian"` granian
+    (a Rust HTTP server, its WSGI interface) with as many workers and `threads` blocking threads each."""
 
-    def __init__(self, app, port, env, *, workers, worker_class, threads, name):
+    def __init__(self, app, port, env, *, workers, worker_class, threads, name, server="gunicorn"):
         self.url = f"http://127.0.0.1:{port}"
-        self.log = VAR / f"gunicorn-{name}.log"
-        self.args = [GUNICORN, app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                     "--worker-class", worker_class, "--threads", str(threads), "--no-control-socket",
-                     "--log-level", "warning", "--error-logfile", str(self.log), "--backlog", "2048"]
+        self.log = VAR / f"{server}-{name}.log"
+        if server == "granian":
+            self.args = [GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                         "--workers", str(workers), "--blocking-threads", str(threads), "--backlog", "2048",
+                         "--no-ws", "--log-level", "warning", app]
+        else:
+            self.args = [GUNICORN, app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                         "--worker-class", worker_class, "--threads", str(threads), "--no-control-socket",
+                         "--log-level", "warning", "--error-logfile", str(self.log), "--backlog", "2048"]
         self.env = env
         self.process = None
 
     def __enter__(self):
-        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        with open(self.log, "ab") as log:  # gunicorn writes its own; granian logs to stderr
+            self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+                                            stderr=log, start_new_session=True)
         return self
 
     def wait_ready(self, path, timeout=30.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log}")
+                raise RuntimeError(f"the app server exited; see {self.log}")
             try:
                 with urllib.request.urlopen(self.url + path, timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer {path} within {timeout} s; see {self.log}")
+        raise RuntimeError(f"the app server did not answer {path} within {timeout} s; see {self.log}")
 
     def __exit__(self, *exc):
         if self.process and self.process.poll() is None:
@@ -292,7 +300,8 @@ def run_database(label, database_url, args, secret_key):
     print(f"[{label}] CPU per request (ms): {result['cpu']}", file=sys.stderr)
     result["throttle"] = throttle_cost(env, seeded_file, requests=args.cpu_requests, redis_port=args.redis_port)
     print(f"[{label}] booking throttle's cost (ms): {result['throttle']}", file=sys.stderr)
-    gunicorn = {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads}
+    gunicorn = {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads,
+                "server": args.server}
     with Gunicorn("bench.ceiling:application", args.port, env, name=f"{label}-ceiling", **gunicorn) as ceiling, \
             Gunicorn("movie_booking.wsgi:application", args.port + 1, env, name=f"{label}-api", **gunicorn) as api:
         ceiling.wait_ready("/ceiling/")
@@ -662,7 +671,7 @@ def machine():
     meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
     memory = re.search(r"^MemTotal:\s+(\d+) kB", meminfo, re.MULTILINE)
     versions = {}
-    for package in ("django", "djangorestframework", "gunicorn", "psycopg", "aiohttp"):
+    for package in ("django", "djangorestframework", "gunicorn", "granian", "psycopg", "aiohttp"):
         try:
             from importlib.metadata import version
             versions[package] = version(package)
@@ -716,8 +725,7 @@ def markdown(report):
         f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['os']}, Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
         f"Command: `{settings['command']}` ({report['elapsed_s']:.0f} s in all).",
-        f"Server: gunicorn `--workers {settings['workers']} --worker-class {settings['worker_class']} "
-        f"--threads {settings['threads']}`, DEBUG off, on 127.0.0.1, throttles off (on only in the booking "
+        f"Server: {server_line(settings)}, DEBUG off, on 127.0.0.1, throttles off (on only in the booking "
         f"throttle's CPU profile). "
         f"Load: {settings['read_driver']} with 1 thread and {settings['read_clients']} connections for reads "
         f"({settings['repeats']} interleaved runs of {settings['duration']} s each, medians), "
@@ -827,6 +835,14 @@ def best_markdown(databases):
             f"{sale['sold_in_database']} | {sale['double_sales']} | {sale['lost_seats']} | "
             f"{sale['server_errors']} | {sum(sale['client_errors'].values())} |")
     return lines
+
+
+def server_line(settings):
+    if settings.get("server") == "granian":
+        return (f"granian `--interface wsgi --workers {settings['workers']} --blocking-threads "
+                f"{settings['threads']}`")
+    return (f"gunicorn `--workers {settings['workers']} --worker-class {settings['worker_class']} "
+            f"--threads {settings['threads']}`")
 
 
 def cpu_markdown(databases):
@@ -1130,6 +1146,8 @@ def main(argv=None):
     # deploy/gunicorn.conf.py's formula, measured on 2 cores by bench/sizing.py (bench/results/sizing.md).
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn",
+                        help="the app server of the reads and sales (the nginx and paid scenarios keep deploy/'s)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8780)
     parser.add_argument("--clients", type=int, default=200, help="flash-sale and hammer buyers")
@@ -1193,8 +1211,9 @@ def main(argv=None):
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "elapsed_s": time.monotonic() - started,
         "machine": machine(),
-        "settings": {"command": args.command, "workers": args.workers, "worker_class": args.worker_class,
-                     "threads": args.threads, "clients": args.clients, "read_clients": args.read_clients,
+        "settings": {"command": args.command, "server": args.server, "workers": args.workers,
+                     "worker_class": args.worker_class, "threads": args.threads, "clients": args.clients,
+                     "read_clients": args.read_clients,
                      "duration": args.duration, "repeats": args.repeats, "read_driver": args.read_driver,
                      "hold_seconds": args.hold_seconds, "paid_hold_seconds": args.paid_hold_seconds},
         "databases": results,
