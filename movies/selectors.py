@@ -6,6 +6,7 @@ serializers (movies.serializers) document the same shapes for Swagger and valida
 two to the same output.
 """
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
@@ -23,10 +24,6 @@ MOVIE_COLUMNS = ("id", "title", "description", "duration_minutes", "genre", "lan
 SHOW_COLUMNS = ("id", "starts_at", "price", "premium_price", "accessible_price", "sold_seats", "movie_id",
                 "movie__title", "movie__duration_minutes", "screen_id", "screen__name", "screen__rows",
                 "screen__seats_per_row", "screen__layout")
-SEAT_MAP_COLUMNS = ("id", "price", "premium_price", "accessible_price", "screen__rows", "screen__seats_per_row",
-                    "screen__layout")
-
-
 def movie_bodies(rows):
     """Movies (rows of MOVIE_COLUMNS) as the API shows them."""
     return [{**row, "release_date": row["release_date"] and row["release_date"].isoformat()} for row in rows]
@@ -179,7 +176,7 @@ def seconds_until_a_hold_expires(*, show_id=None):
 
 
 def seat_map(show):
-    """The seat map of a show (a row of SEAT_MAP_COLUMNS): every seat of its layout, row by row, with its
+    """The seat map of a show (with its screen: show_with_screen): every seat of its layout, row by row, with its
     column, category, price and whether it can still be booked (not blocked, not sold, not held by a live
     hold). Gaps are left out.
 
@@ -187,29 +184,31 @@ def seat_map(show):
     unless something is written.
     """
     now = timezone.now()
-    states = active_seats(show["id"], now)
+    states = active_seats(show.pk, now)
     taken = {seat for seat, state in states if state != DEAD_HOLD}
-    prices = {category: money(price) for category, price in
-              category_prices(show["price"], show["premium_price"], show["accessible_price"]).items()}
-    layout, rows_count, seats_per_row = show["screen__layout"], show["screen__rows"], show["screen__seats_per_row"]
-    rows = []
-    available_seats = 0
-    for index, places in enumerate(screen_plan(layout, rows_count, seats_per_row)):
-        letters = row_letters(index)
-        first = index * seats_per_row
-        seats = []
-        for column, place in enumerate(places, 1):
-            if place == GAP:
-                continue
-            number = first + column
-            category = CATEGORY_NAMES[place]
-            available = category != "blocked" and number not in taken
-            available_seats += available
-            seats.append({"number": number, "label": f"{letters}{column}", "column": column, "category": category,
-                          "price": prices.get(category), "available": available})
-        rows.append({"row": letters, "seats": seats})
-    body = {"show": show["id"], "total_seats": screen_capacity(layout, rows_count, seats_per_row),
-            "available_seats": available_seats, "rows": rows}
+    prices = {category: money(price) for category, price in show.prices.items()}
+    screen = show.screen
+    plan, bookable = _seats_of(tuple(screen.layout or ()), screen.rows, screen.seats_per_row)
+    rows = [{"row": letters, "seats": [
+        {"number": number, "label": label, "column": column, "category": category, "price": prices.get(category),
+         "available": category != "blocked" and number not in taken}
+        for number, label, column, category in seats]} for letters, seats in plan]
+    body = {"show": show.pk, "total_seats": screen_capacity(screen.layout, screen.rows, screen.seats_per_row),
+            "available_seats": len(bookable - taken), "rows": rows}
     if not any(state == HELD for _, state in states):
         return body, None
-    return body, earliest_hold_end(now, show_id=show["id"])  # the same `now`: the holds this answer counts
+    return body, earliest_hold_end(now, show_id=show.pk)  # the same `now`: the holds this answer counts
+
+
+@lru_cache(maxsize=256)
+def _seats_of(layout, rows_count, seats_per_row):
+    """A layout's seats, row by row: [(row letters, [(number, label, column, category)])], gaps left out, and the
+    numbers of its seats that can be sold (not blocked). Every seat-map miss of a screen walks the same layout."""
+    plan, bookable = [], set()
+    for index, places in enumerate(screen_plan(list(layout) or None, rows_count, seats_per_row)):
+        letters, first = row_letters(index), index * seats_per_row
+        seats = [(first + column, f"{letters}{column}", column, CATEGORY_NAMES[place])
+                 for column, place in enumerate(places, 1) if place != GAP]
+        bookable.update(number for number, _, _, category in seats if category != "blocked")
+        plan.append((letters, seats))
+    return plan, frozenset(bookable)

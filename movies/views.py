@@ -1,4 +1,5 @@
 """Catalogue endpoints: public reads; writes for staff who hold the model's permission."""
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from drf_yasg.utils import swagger_auto_schema
@@ -254,7 +255,9 @@ class ShowViewSet(CatalogueViewSet):
     @action(detail=True, methods=["get"], permission_classes=[AllowAny])
     def seats(self, request, pk=None):
         """The seat map: every seat, row by row (A, B, … Z, AA, …), with its label and availability."""
-        show = generics.get_object_or_404(Show.objects.values(*selectors.SEAT_MAP_COLUMNS), pk=pk)
+        show = selectors.show_with_screen(pk)
+        if show is None:
+            raise Http404
         seat_map, earliest_hold_end = selectors.seat_map(show)
         return cache_until(Response(seat_map), earliest_hold_end)
 
