@@ -31,10 +31,8 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bookings.models import Booking, Payment, Refund, Ticket
@@ -47,6 +45,8 @@ OCCUPANCY_PLACES = Decimal("0.0001")
 AMOUNT = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Decimal("0.00")
 TOTAL_PRICE = Sum("total_price", output_field=AMOUNT)
+# A refund of a cancelled booking: only a paid payment is refunded, so the booking was paid for.
+OF_CANCELLED = Q(payment__booking__status=Booking.Status.CANCELLED)
 
 
 def shows_in_period(*, starts_from=None, starts_before=None, movie_id=None):
@@ -63,7 +63,7 @@ def shows_in_period(*, starts_from=None, starts_before=None, movie_id=None):
 
 
 def show_rows(shows):
-    """One row per show of `shows` (Shows with their movie and screen), in their order; four queries in all."""
+    """One row per show of `shows` (Shows with their movie and screen), in their order; three queries in all."""
     show_ids = [show.pk for show in shows]
     sold = (Ticket.objects.filter(show_id__in=show_ids, booking__status=Booking.Status.CONFIRMED)
             .values("show_id", "ticket_type__code")
@@ -71,15 +71,18 @@ def show_rows(shows):
     by_type = defaultdict(dict)
     for line in sold.order_by("show_id", "ticket_type_id"):
         by_type[line["show_id"]][line["ticket_type__code"]] = {"tickets": line["tickets"], "revenue": line["revenue"]}
-    fees_kept = _fees_kept(_cancelled_and_paid().filter(show_id__in=show_ids), "show_id")
-    refunded = _sums(_refunds_made().filter(payment__booking__show_id__in=show_ids), "payment__booking__show_id",
-                     Sum("amount_cents"))
+    cancelled_value = _sums(_cancelled_and_paid().filter(show_id__in=show_ids), "show_id", TOTAL_PRICE)
+    refunds = {line["payment__booking__show_id"]: line for line in (
+        _refunds_made().filter(payment__booking__show_id__in=show_ids).values("payment__booking__show_id")
+        .annotate(all=Sum("amount_cents"), of_cancelled=Sum("amount_cents", filter=OF_CANCELLED)).order_by())}
     rows = []
     for show in shows:
         types = by_type.get(show.pk, {})
         tickets_sold = sum(line["tickets"] for line in types.values())
         revenue = sum((line["revenue"] for line in types.values()), ZERO)
-        money = _money_figures(revenue, fees_kept.get(show.pk), refunded.get(show.pk))
+        refunded = refunds.get(show.pk, {})
+        money = _money_figures(revenue, cancelled_value.get(show.pk), refunded.get("of_cancelled"),
+                               refunded.get("all"))
         capacity = show.screen.capacity
         rows.append({
             "show": show, "capacity": capacity, "tickets_sold": tickets_sold,
@@ -114,17 +117,19 @@ def daily_rows(*, first_day=None, last_day=None):
         provider=Payment.Provider.BOX_OFFICE)
     online = _sums(made_in_period(Booking.objects.filter(Exists(paid_online), status=Booking.Status.CONFIRMED),
                                   "confirmed_at"), "day", TOTAL_PRICE)
-    fees_kept = _fees_kept(made_in_period(_cancelled_and_paid(), "cancelled_at"), "day")
+    cancelled_value = _sums(made_in_period(_cancelled_and_paid(), "cancelled_at"), "day", TOTAL_PRICE)
+    cancelled_refunded = _sums(made_in_period(_refunds_made().filter(OF_CANCELLED), "payment__booking__cancelled_at"),
+                               "day", Sum("amount_cents"))
     refunded = _sums(made_in_period(_refunds_made(), "created_at"), "day", Sum("amount_cents"))
     rows = []
-    for day in sorted({*sold, *fees_kept, *refunded}):
+    for day in sorted({*sold, *cancelled_value, *refunded}):
         line = sold.get(day, {})
         revenue = line.get("revenue") or ZERO
         day_online = online.get(day) or ZERO
         rows.append({
             "date": day, "bookings": line.get("bookings", 0), "tickets_sold": line.get("tickets", 0),
             "revenue": revenue,
-            **_money_figures(revenue, fees_kept.get(day), refunded.get(day)),
+            **_money_figures(revenue, cancelled_value.get(day), cancelled_refunded.get(day), refunded.get(day)),
             "box_office": revenue - day_online, "online": day_online,
         })
     return rows
@@ -243,22 +248,13 @@ def _refunds_made():
     return Refund.objects.exclude(status=Refund.Status.FAILED)
 
 
-def _fees_kept(cancelled, key):
-    """{key: the fees kept} over `cancelled` (cancelled paid bookings) grouped by `key`: each booking's price less
-    what was refunded of it. One query."""
-    refunded = (_refunds_made().filter(payment__booking=OuterRef("pk")).order_by().values("payment__booking")
-                .annotate(total=Sum("amount_cents")).values("total"))
-    lines = (cancelled.annotate(refunded_cents=Coalesce(Subquery(refunded), 0)).values(key)
-             .annotate(value=TOTAL_PRICE, refunded=Sum("refunded_cents")).order_by())
-    return {line[key]: line["value"] - from_minor_units(line["refunded"]) for line in lines}
-
-
 def _sums(rows, key, total):
     """{key: total} over `rows` grouped by `key`."""
     return {line[key]: line["total"] for line in rows.values(key).annotate(total=total).order_by()}
 
 
-def _money_figures(revenue, fees_kept, refunded_cents):
-    """`refunded` and `net` from the revenue of the confirmed tickets, the fees kept on cancelled paid bookings
-    and all that was refunded (cents)."""
-    return {"refunded": from_minor_units(refunded_cents or 0), "net": revenue + (fees_kept or ZERO)}
+def _money_figures(revenue, cancelled_value, cancelled_refunded_cents, refunded_cents):
+    """`refunded` and `net` from the revenue of the confirmed tickets, the price of the cancelled paid bookings,
+    what was refunded of those (cents) and all that was refunded (cents): the fees kept are the difference."""
+    fees_kept = (cancelled_value or ZERO) - from_minor_units(cancelled_refunded_cents or 0)
+    return {"refunded": from_minor_units(refunded_cents or 0), "net": revenue + fees_kept}
