@@ -255,7 +255,7 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
         booking, and so does cancelling an expired hold (still EXPIRED)."""
         booking = self.owned_booking("cancel it; staff cancel in the admin")
         services.cancel_booking(booking=booking)
-        return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
+        return Response(self.get_serializer(selectors.booking_with_details(booking.pk)).data)
 
     @swagger_auto_schema(
         request_body=no_body,
@@ -273,7 +273,7 @@ class BookingViewSet(PrivateAnswerMixin, mixins.RetrieveModelMixin, viewsets.Gen
         booking again answers the same booking."""
         booking = self.owned_booking("confirm it")
         payments.confirm(booking=booking)
-        return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
+        return Response(self.get_serializer(selectors.booking_with_details(booking.pk)).data)
 
     @swagger_auto_schema(
         operation_summary="Pay for a hold",

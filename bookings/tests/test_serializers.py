@@ -1,5 +1,6 @@
 """BookingSerializer writes its answer out by hand; it must be exactly what its declared fields render."""
 from datetime import timedelta
+from decimal import Decimal
 
 import hypothesis
 import pytest
@@ -10,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
 from bookings import selectors, services
-from bookings.models import Booking
+from bookings.models import Booking, Payment, Refund, Voucher
 from bookings.serializers import BookingRequestSerializer, BookingSerializer, plain_seat_request
 from movies.models import Screen
 from movies.tests.factories import ScreenFactory, ShowFactory
@@ -41,6 +42,30 @@ def test_written_out_as_the_declared_fields_render_it(settings):
             serializer = BookingSerializer(booking, context=read_as(reader))
             declared = serializers.ModelSerializer.to_representation(serializer, booking)
             assert list(serializer.data.items()) == list(declared.items())
+
+
+@pytest.mark.parametrize("provider", ["none", "stripe"])
+def test_one_booking_read_in_plain_sql_answers_what_the_orm_read_answers(settings, django_assert_max_num_queries,
+                                                                          provider):
+    owner = UserFactory()
+    show = ShowFactory(screen=ScreenFactory(rows=2, seats_per_row=5, layout=["ppsss", "aas_s"]))
+    Voucher.objects.create(code="TENOFF", discount_percent=Decimal("10"))
+    with_voucher = services.book_seats(user=owner, show=show, seat_numbers=[1, 6, 7], voucher="tenoff")
+    held = services.hold_seats(user=owner, show=show, seat_numbers=[3])
+    cancelled = services.cancel_booking(booking=services.book_seats(user=owner, show=show, seat_numbers=[4]))
+    paid = Payment.objects.create(booking=with_voucher, provider="box_office", amount_cents=1000, currency="EUR",
+                                  status="paid", paid_at=timezone.now())
+    Refund.objects.create(payment=paid, amount_cents=250, reason="goodwill", status="succeeded")
+    settings.PAYMENT_PROVIDER = provider  # read with payments online or not; the bookings were made without
+
+    for booking in (with_voucher, held, cancelled):
+        with django_assert_max_num_queries(2 if provider == "none" else 4):
+            plain = selectors.booking_with_details(booking.pk)
+        from_orm = selectors.bookings_with_details().get(pk=booking.pk)
+        for reader in (owner, UserFactory(is_staff=True)):
+            assert BookingSerializer(plain, context=read_as(reader)).data == BookingSerializer(
+                from_orm, context=read_as(reader)).data
+    assert selectors.booking_with_details(10**20) is None
 
 
 # Bodies near the commonest ones: seats in and out of the screen, gaps, repeats, bools, strings, stray keys.
