@@ -113,8 +113,7 @@ def daily_rows(*, first_day=None, last_day=None):
         made_in_period(Ticket.objects.filter(booking__status=Booking.Status.CONFIRMED), "booking__confirmed_at")
         .values("day").annotate(bookings=Count("booking_id", distinct=True), tickets=Count("pk"),
                                 revenue=Sum("price", output_field=AMOUNT)).order_by())}
-    paid_online = Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.PAID).exclude(
-        provider=Payment.Provider.BOX_OFFICE)
+    paid_online = _its_paid_payment().exclude(provider=Payment.Provider.BOX_OFFICE)
     online = _sums(made_in_period(Booking.objects.filter(Exists(paid_online), status=Booking.Status.CONFIRMED),
                                   "confirmed_at"), "day", TOTAL_PRICE)
     cancelled_value = _sums(made_in_period(_cancelled_and_paid(), "cancelled_at"), "day", TOTAL_PRICE)
@@ -238,10 +237,14 @@ class DayOf(Expression):
                 [*column_params, start_param(self.starts[0], connection), *params])
 
 
+def _its_paid_payment():
+    """The paid payment of the booking of the outer query (for Exists)."""
+    return Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.PAID)
+
+
 def _cancelled_and_paid():
     """The CANCELLED bookings that were paid for (at the box office or online)."""
-    paid = Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.PAID)
-    return Booking.objects.filter(Exists(paid), status=Booking.Status.CANCELLED)
+    return Booking.objects.filter(Exists(_its_paid_payment()), status=Booking.Status.CANCELLED)
 
 
 def _refunds_made():

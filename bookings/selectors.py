@@ -8,7 +8,6 @@ from django.utils import timezone
 from bookings.models import Booking, Payment, Ticket, Voucher
 from core.db import ModelColumns, key_param
 from movies import selectors as catalogue
-from movies.models import Movie, Screen, Show, TicketType
 
 
 def bookings_with_details():
@@ -24,7 +23,6 @@ def bookings_with_details():
 
 BOOKING_ROW, TICKET_ROW, VOUCHER_ROW = (ModelColumns(Booking, "booking"), ModelColumns(Ticket, "ticket"),
                                        ModelColumns(Voucher, "voucher"))
-TICKET_TYPE_ROW = ModelColumns(TicketType, "type")
 
 
 def booking_with_details(booking_id):
@@ -36,40 +34,44 @@ def booking_with_details(booking_id):
     value = key_param(Booking._meta.pk, booking_id, connection)
     if value is None:
         return None
-
-    def table(model, alias):
-        return f"{quote(model._meta.db_table)} {quote(alias)}"
-
-    rows = [BOOKING_ROW, catalogue.SHOW_ROW, catalogue.MOVIE_ROW, catalogue.SCREEN_ROW, VOUCHER_ROW]
+    show_row, movie_row, screen_row, type_row = (catalogue.SHOW_ROW, catalogue.MOVIE_ROW, catalogue.SCREEN_ROW,
+                                                 catalogue.TICKET_TYPE_ROW)
+    rows = [BOOKING_ROW, show_row, movie_row, screen_row, VOUCHER_ROW]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(each.sql(connection) for each in rows)} FROM {table(Booking, 'booking')} "
-            f"JOIN {table(Show, 'show')} ON {quote('show')}.id = {quote('booking')}.show_id "
-            f"JOIN {table(Movie, 'movie')} ON {quote('movie')}.id = {quote('show')}.movie_id "
-            f"JOIN {table(Screen, 'screen')} ON {quote('screen')}.id = {quote('show')}.screen_id "
-            f"LEFT JOIN {table(Voucher, 'voucher')} ON {quote('voucher')}.id = {quote('booking')}.voucher_id "
+            f"SELECT {', '.join(each.sql(connection) for each in rows)} FROM {BOOKING_ROW.table(connection)} "
+            f"JOIN {show_row.table(connection)} ON {quote('show')}.id = {quote('booking')}.show_id "
+            f"JOIN {movie_row.table(connection)} ON {quote('movie')}.id = {quote('show')}.movie_id "
+            f"JOIN {screen_row.table(connection)} ON {quote('screen')}.id = {quote('show')}.screen_id "
+            f"LEFT JOIN {VOUCHER_ROW.table(connection)} ON {quote('voucher')}.id = {quote('booking')}.voucher_id "
             f"WHERE {quote('booking')}.id = %s", [value])
         row = cursor.fetchone()
         if row is None:
             return None
         booking, show, movie, screen, voucher = ModelColumns.row_instances(row, connection, *rows)
         cursor.execute(
-            f"SELECT {TICKET_ROW.sql(connection)}, {TICKET_TYPE_ROW.sql(connection)} FROM {table(Ticket, 'ticket')} "
-            f"JOIN {table(TicketType, 'type')} ON {quote('type')}.id = {quote('ticket')}.ticket_type_id "
+            f"SELECT {TICKET_ROW.sql(connection)}, {type_row.sql(connection)} FROM {TICKET_ROW.table(connection)} "
+            f"JOIN {type_row.table(connection)} ON {quote('type')}.id = {quote('ticket')}.ticket_type_id "
             f"WHERE {quote('ticket')}.booking_id = %s ORDER BY {quote('ticket')}.seat_number", [value])
         sold = []
         for ticket_row in cursor.fetchall():
-            ticket, ticket_type = ModelColumns.row_instances(ticket_row, connection, TICKET_ROW, TICKET_TYPE_ROW)
+            ticket, ticket_type = ModelColumns.row_instances(ticket_row, connection, TICKET_ROW, type_row)
             ticket.ticket_type = ticket_type
             sold.append(ticket)
     show.movie, show.screen = movie, screen
     booking.show, booking.voucher = show, voucher if booking.voucher_id is not None else None
-    tickets = booking.tickets.all()
-    tickets._result_cache, tickets._prefetch_done = sold, True
-    booking._prefetched_objects_cache = {"tickets": tickets}
+    remember_tickets(booking, sold)
     if settings.PAYMENT_PROVIDER != "none":
         prefetch_related_objects([booking], Prefetch("payments", queryset=Payment.objects.prefetch_related("refunds")))
     return booking
+
+
+def remember_tickets(booking, sold):
+    """Load `booking.tickets` with the tickets `sold` (in their order), as a prefetch would: the answer is built
+    from them instead of reading back what was just written or read."""
+    tickets = booking.tickets.all()
+    tickets._result_cache, tickets._prefetch_done = sold, True
+    booking._prefetched_objects_cache = {"tickets": tickets}
 
 
 def visible_bookings(*, user, details=True):

@@ -430,18 +430,11 @@ def _sell(user, show, now, seat_numbers, categories, ticket_types, voucher, hold
                price=prices[seat], ticket_type=ticket_types[seat], code=None if hold else tickets.new_ticket_code())
         for seat in seat_numbers
     ])
-    _remember_tickets(booking, sold)
+    # The answer is built from the rows just written, not read back after commit, outside the lock.
+    selectors.remember_tickets(booking, sold)
     if not hold:
         tasks.queue_confirmation_mail(booking.pk)
     return booking
-
-
-def _remember_tickets(booking, sold):
-    """Load `booking.tickets` with the rows just written, as a prefetch would, so that the answer is built from
-    memory instead of reading back (after commit, outside the lock) what this transaction wrote."""
-    tickets = booking.tickets.all()
-    tickets._result_cache, tickets._prefetch_done = sold, True
-    booking._prefetched_objects_cache = {"tickets": tickets}
 
 
 def _with_show_locked(show_id, work):

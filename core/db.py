@@ -61,6 +61,11 @@ class ModelColumns:
         quote = connection.ops.quote_name
         return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
 
+    def table(self, connection):
+        """The model's table under the alias, for a FROM or JOIN."""
+        quote = connection.ops.quote_name
+        return f"{quote(self.model._meta.db_table)} {quote(self.alias)}"
+
     def __len__(self):
         return len(self.fields)
 

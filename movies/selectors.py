@@ -88,16 +88,15 @@ def show_with_screen(show_id, *, with_movie=False, lock=False):
         return None
     quote = connection.ops.quote_name
     columns = [SHOW_ROW, SCREEN_ROW, *([MOVIE_ROW] if with_movie else [])]
-    movie_join = (f" JOIN {quote(Movie._meta.db_table)} {quote('movie')} ON {quote('movie')}.{quote('id')} = "
-                  f"{quote('show')}.{quote('movie_id')}") if with_movie else ""
+    movie_join = (f" JOIN {MOVIE_ROW.table(connection)} ON {quote('movie')}.id = {quote('show')}.movie_id"
+                  if with_movie else "")
     for_update = (f" FOR UPDATE OF {quote('show')}" if lock and connection.features.has_select_for_update_of
                   else " FOR UPDATE" if lock and connection.features.has_select_for_update else "")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(each.sql(connection) for each in columns)} "
-            f"FROM {quote(Show._meta.db_table)} {quote('show')} JOIN {quote(Screen._meta.db_table)} {quote('screen')} "
-            f"ON {quote('screen')}.{quote('id')} = {quote('show')}.{quote('screen_id')}{movie_join} "
-            f"WHERE {quote('show')}.{quote('id')} = %s{for_update}", [value])
+            f"SELECT {', '.join(each.sql(connection) for each in columns)} FROM {SHOW_ROW.table(connection)} "
+            f"JOIN {SCREEN_ROW.table(connection)} ON {quote('screen')}.id = {quote('show')}.screen_id{movie_join} "
+            f"WHERE {quote('show')}.id = %s{for_update}", [value])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -116,7 +115,7 @@ def offered_ticket_types(show_id):
     limit = f"SELECT 1 FROM {quote(limits._meta.db_table)} WHERE show_id = %s"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {TICKET_TYPE_ROW.sql(connection)} FROM {quote(TicketType._meta.db_table)} {quote('type')} "
+            f"SELECT {TICKET_TYPE_ROW.sql(connection)} FROM {TICKET_TYPE_ROW.table(connection)} "
             f"WHERE {quote('type')}.active AND (NOT EXISTS ({limit}) OR EXISTS ({limit} AND tickettype_id = "
             f"{quote('type')}.{quote('id')})) ORDER BY {quote('type')}.{quote('id')}", [show_id, show_id])
         return [TICKET_TYPE_ROW.instance(row, connection) for row in cursor.fetchall()]
