@@ -112,68 +112,57 @@ def measure_booking(seeded, requests):
     real_show, floor_show = seeded["cpu_show_id"], seeded["floor_show_id"]
     real_seats, floor_seats = iter(range(1, seeded["seats"] + 1)), iter(range(1, seeded["seats"] + 1))
 
-    def book(path, seats, expect=201):
-        return lambda: call(application, "POST", path, token=next(buyers), body={"seat_number": next(seats)}) == expect
+    def book(path, seats):
+        return lambda _: call(application, "POST", path, token=next(buyers), body={"seat_number": next(seats)})
 
     def refused(path):
-        return lambda: call(application, "POST", path, token=next(buyers), body={"seat_number": 1}) == 409
+        return lambda _: call(application, "POST", path, token=next(buyers), body={"seat_number": 1})
 
-    def hold_then_confirm():
+    def hold_then_confirm(_):
+        """The confirm's status (200), or the hold's when it was not a 201."""
         token = next(buyers)
         status, content = call_for_body(application, "POST", f"/api/shows/{real_show}/hold/", token=token,
                                         body={"seat_number": next(real_seats)})
         if status != 201:
-            return False
-        return call(application, "POST", f"/api/bookings/{json.loads(content)['id']}/confirm/", token=token) == 200
+            return status
+        return call(application, "POST", f"/api/bookings/{json.loads(content)['id']}/confirm/", token=token)
 
     real, floor = f"/api/shows/{real_show}/book/", f"/floor/shows/{floor_show}/book/"
     # Seats for 3 warm-up requests and the batches of 201s, then (on the CPU show) of holds.
     batch = max(1, min(requests, (seeded["seats"] // 2 - 3) // BATCHES))
-    kinds = {
-        "book (201)": (book(real, real_seats), batch),
-        "floor book (201)": (book(floor, floor_seats), batch),
-        "book (409)": (refused(real), requests),
-        "floor book (409)": (refused(floor), requests),
-        "hold + confirm (pair)": (hold_then_confirm, batch),
+    kinds = {  # name: (send, requests per batch, the status each must answer)
+        "book (201)": (book(real, real_seats), batch, 201),
+        "floor book (201)": (book(floor, floor_seats), batch, 201),
+        "book (409)": (refused(real), requests, 409),
+        "floor book (409)": (refused(floor), requests, 409),
+        "hold + confirm (pair)": (hold_then_confirm, batch, 200),
     }
     with override_settings(ROOT_URLCONF="bench.floor"):
-        statements = {name: statements_of(send) for name, (send, _) in kinds.items()}
+        statements = {name: statements_of(send, expect) for name, (send, _, expect) in kinds.items()}
         spent = {name: [] for name in kinds}
         for _ in range(BATCHES):
-            for name, (send, count) in kinds.items():
-                spent[name].append(cpu_ms_of(send, count))
+            for name, (send, count, expect) in kinds.items():
+                spent[name].append(cpu_ms_per_batch(count, send, expect=expect))
     results = {name: round(statistics.median(batches), 3) for name, batches in spent.items()}
     results["SQL statements"] = statements
     return results
 
 
-def statements_of(send):
+def statements_of(send, expect):
     """The SQL statements of the third of three requests made by `send` (the first two warm caches and
-    connections up)."""
+    connections up), each expected to answer `expect`."""
     from django.db import connection
 
     executed = []
     for attempt in range(3):
         if attempt == 2:
             with connection.execute_wrapper(lambda execute, sql, *args: executed.append(sql) or execute(sql, *args)):
-                ok = send()
+                status = send(attempt)
         else:
-            ok = send()
-        if not ok:
-            raise SystemExit("a booking request did not answer as expected while being counted")
+            status = send(attempt)
+        if status != expect:
+            raise SystemExit(f"expected {expect}, got {status} while counting statements")
     return len(executed)
-
-
-def cpu_ms_of(send, requests):
-    """The process CPU milliseconds per request of `requests` calls of `send`, each expected to answer True."""
-    spent = 0.0
-    for _ in range(requests):
-        started = time.process_time()
-        ok = send()
-        spent += time.process_time() - started
-        if not ok:
-            raise SystemExit("a booking request did not answer as expected")
-    return spent / requests * 1000
 
 
 def choosing_cpu_ms(seeded, requests):

@@ -10,7 +10,6 @@ model instance, no serializer, no DRF. Routed beside the product's URLs only in 
 (bench.cpu); never part of the product.
 """
 import json
-import uuid
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -18,8 +17,6 @@ from django.http import JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django_tasks_db import DatabaseBackend
-from django_tasks_db.models import DBTaskResult, get_date_max
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
@@ -69,7 +66,7 @@ def floor_book(request, show_id):
         cursor.execute("INSERT INTO bookings_ticket (booking_id, show_id, seat_number, is_active, category, price, "
                        "ticket_type_id, code) VALUES (%s, %s, %s, %s, 'standard', %s, %s, %s)",
                        [booking_id, show_id, seat, True, price, ticket_type_id, code])
-        insert_mail_task(cursor, booking_id)
+        tasks.queue_confirmation_mail(booking_id)  # the product's own: one INSERT of the task's row
         bump_after_commit("seats", f"show:{show_id}")
     return JsonResponse({"id": booking_id, "status": "CONFIRMED", "seats": [{"number": seat, "ticket_code": code}]},
                         status=201)
@@ -93,22 +90,6 @@ def authenticated_user_id(request):
             token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user[1])):
         return None
     return token[jwt_settings.USER_ID_CLAIM]
-
-
-def insert_mail_task(cursor, booking_id):
-    """The confirmation mail's task row, as django-tasks' database backend writes it, in one INSERT."""
-    task = tasks.send_confirmation_mail
-    backend = task.get_backend()
-    if not isinstance(backend, DatabaseBackend):
-        transaction.on_commit(lambda: task.enqueue(booking_id))
-        return
-    row = DBTaskResult(id=uuid.uuid4(), args_kwargs={"args": [booking_id], "kwargs": {}}, priority=task.priority,
-                       task_path=task.module_path, queue_name=task.queue_name,
-                       run_after=task.run_after or get_date_max(), backend_name=backend.alias)
-    fields = DBTaskResult._meta.concrete_fields
-    cursor.execute(f"INSERT INTO {DBTaskResult._meta.db_table} ({', '.join(field.column for field in fields)}) "
-                   f"VALUES ({', '.join(['%s'] * len(fields))})",
-                   [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields])
 
 
 urlpatterns = [path("floor/shows/<int:show_id>/book/", floor_book), *product_urlpatterns]

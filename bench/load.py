@@ -57,6 +57,20 @@ async def run_together(buyer, tokens, start_gate):
     return started, time.perf_counter()
 
 
+async def post_timed(session, url, body, headers, errors):
+    """POST `body` as JSON: (status, the answer's JSON, sent, received), or None after a connection error or a
+    timeout, counted in `errors` by its type (the buyer waits 50 ms before its next try)."""
+    sent = time.perf_counter()
+    try:
+        async with session.post(url, json=body, headers=headers) as response:
+            answer = await response.json(content_type=None)
+            return response.status, answer, sent, time.perf_counter()
+    except (aiohttp.ClientError, TimeoutError) as error:
+        errors[type(error).__name__] += 1
+        await asyncio.sleep(0.05)
+        return None
+
+
 def new_session():
     # No connection cap: each client gets its own (kept-alive) connection, as separate buyers would.
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=REQUEST_TIMEOUT)
@@ -109,16 +123,10 @@ async def flash_sale(base_url, *, show_id, tokens, seats, seats_per_row, max_con
                                      if seat["available"]}
                     conflicts = 0
                 wanted = rng.sample(sorted(believed_free), min(rng.randint(1, 4), len(believed_free)))
-                sent = time.perf_counter()
-                try:
-                    async with session.post(url, json={"seat_numbers": wanted}, headers=headers) as response:
-                        body = await response.json(content_type=None)
-                        status = response.status
-                except (aiohttp.ClientError, TimeoutError) as error:
-                    errors[type(error).__name__] += 1
-                    await asyncio.sleep(0.05)
+                answer = await post_timed(session, url, {"seat_numbers": wanted}, headers, errors)
+                if answer is None:
                     continue
-                received = time.perf_counter()
+                status, body, sent, received = answer
                 latencies.append(received - sent)
                 statuses[status] += 1
                 last_answer = received
@@ -194,16 +202,10 @@ async def best_sale(base_url, *, show_id, tokens, time_limit=120.0, max_requests
                 if time.perf_counter() - opened > time_limit:
                     errors["time limit"] += 1
                     return
-                sent = time.perf_counter()
-                try:
-                    async with session.post(url, json={"count": count}, headers=headers) as response:
-                        body = await response.json(content_type=None)
-                        status = response.status
-                except (aiohttp.ClientError, TimeoutError) as error:
-                    errors[type(error).__name__] += 1
-                    await asyncio.sleep(0.05)
+                answer = await post_timed(session, url, {"count": count}, headers, errors)
+                if answer is None:
                     continue
-                received = time.perf_counter()
+                status, body, sent, received = answer
                 latencies.append(received - sent)
                 statuses[status] += 1
                 last_answer = received
