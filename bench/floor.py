@@ -5,9 +5,9 @@ One view, `floor_book`, books one seat as the product does and decides the same 
 (signature, expiry, an active user, the token not revoked by a password change), a read of the seat before
 the lock that refuses a taken one, then one transaction that locks the show's row (BEGIN IMMEDIATE on SQLite),
 reads the seat again inside the lock, writes the booking, its ticket with a code and the mail task's row, and
-bumps the show's read-cache version after commit. It does so in the fewest statements, written as SQL: no
-model instance, no serializer, no DRF. Routed beside the product's URLs only in the bench's process
-(bench.cpu); never part of the product.
+bumps the show's read-cache version after commit. It does so in the fewest statements, written as SQL, with
+no serializer and no DRF; only the mail task's row goes through the product's own writer (bookings.tasks, one
+INSERT). Routed beside the product's URLs only in the bench's process (bench.cpu); never part of the product.
 """
 import json
 
