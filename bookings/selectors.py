@@ -1,12 +1,11 @@
 """Booking reads, each a constant number of queries however many bookings and seats."""
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from bookings.models import Booking, Payment, Ticket, Voucher
-from core.db import ModelColumns, key_param
+from core.db import ModelColumns, database, key_param, once_per_database
 from movies import selectors as catalogue
 
 
@@ -23,6 +22,7 @@ def bookings_with_details():
 
 BOOKING_ROW, TICKET_ROW, VOUCHER_ROW = (ModelColumns(Booking, "booking"), ModelColumns(Ticket, "ticket"),
                                        ModelColumns(Voucher, "voucher"))
+BOOKING_WITH_DETAILS = (BOOKING_ROW, catalogue.SHOW_ROW, catalogue.MOVIE_ROW, catalogue.SCREEN_ROW, VOUCHER_ROW)
 
 
 def booking_with_details(booking_id):
@@ -30,32 +30,22 @@ def booking_with_details(booking_id):
     and with payments online its payments and their refunds), or None: the answer to confirming or cancelling, in
     plain SQL (core.db.ModelColumns), since every hold of a sale is confirmed and the ORM's building of these
     joins cost more than the rest of the confirm. Two queries; with payments online, two more."""
-    quote = connection.ops.quote_name
+    connection = database()
     value = key_param(Booking._meta.pk, booking_id, connection)
     if value is None:
         return None
-    show_row, movie_row, screen_row, type_row = (catalogue.SHOW_ROW, catalogue.MOVIE_ROW, catalogue.SCREEN_ROW,
-                                                 catalogue.TICKET_TYPE_ROW)
-    rows = [BOOKING_ROW, show_row, movie_row, screen_row, VOUCHER_ROW]
+    booking_sql, tickets_sql = _booking_with_details_sql(connection)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(each.sql(connection) for each in rows)} FROM {BOOKING_ROW.table(connection)} "
-            f"JOIN {show_row.table(connection)} ON {quote('show')}.id = {quote('booking')}.show_id "
-            f"JOIN {movie_row.table(connection)} ON {quote('movie')}.id = {quote('show')}.movie_id "
-            f"JOIN {screen_row.table(connection)} ON {quote('screen')}.id = {quote('show')}.screen_id "
-            f"LEFT JOIN {VOUCHER_ROW.table(connection)} ON {quote('voucher')}.id = {quote('booking')}.voucher_id "
-            f"WHERE {quote('booking')}.id = %s", [value])
+        cursor.execute(booking_sql, [value])
         row = cursor.fetchone()
         if row is None:
             return None
-        booking, show, movie, screen, voucher = ModelColumns.row_instances(row, connection, *rows)
-        cursor.execute(
-            f"SELECT {TICKET_ROW.sql(connection)}, {type_row.sql(connection)} FROM {TICKET_ROW.table(connection)} "
-            f"JOIN {type_row.table(connection)} ON {quote('type')}.id = {quote('ticket')}.ticket_type_id "
-            f"WHERE {quote('ticket')}.booking_id = %s ORDER BY {quote('ticket')}.seat_number", [value])
+        booking, show, movie, screen, voucher = ModelColumns.row_instances(row, connection, *BOOKING_WITH_DETAILS)
+        cursor.execute(tickets_sql, [value])
         sold = []
         for ticket_row in cursor.fetchall():
-            ticket, ticket_type = ModelColumns.row_instances(ticket_row, connection, TICKET_ROW, type_row)
+            ticket, ticket_type = ModelColumns.row_instances(ticket_row, connection, TICKET_ROW,
+                                                             catalogue.TICKET_TYPE_ROW)
             ticket.ticket_type = ticket_type
             sold.append(ticket)
     show.movie, show.screen = movie, screen
@@ -64,6 +54,27 @@ def booking_with_details(booking_id):
     if settings.PAYMENT_PROVIDER != "none":
         prefetch_related_objects([booking], Prefetch("payments", queryset=Payment.objects.prefetch_related("refunds")))
     return booking
+
+
+@once_per_database
+def _booking_with_details_sql(connection):
+    """The booking with its show, movie, screen and voucher; its tickets with their types."""
+    quote = connection.ops.quote_name
+    show_row, movie_row, screen_row, type_row = (catalogue.SHOW_ROW, catalogue.MOVIE_ROW, catalogue.SCREEN_ROW,
+                                                 catalogue.TICKET_TYPE_ROW)
+    columns = ", ".join(each.sql(connection) for each in BOOKING_WITH_DETAILS)
+    booking = (
+        f"SELECT {columns} FROM {BOOKING_ROW.table(connection)} "
+        f"JOIN {show_row.table(connection)} ON {quote('show')}.id = {quote('booking')}.show_id "
+        f"JOIN {movie_row.table(connection)} ON {quote('movie')}.id = {quote('show')}.movie_id "
+        f"JOIN {screen_row.table(connection)} ON {quote('screen')}.id = {quote('show')}.screen_id "
+        f"LEFT JOIN {VOUCHER_ROW.table(connection)} ON {quote('voucher')}.id = {quote('booking')}.voucher_id "
+        f"WHERE {quote('booking')}.id = %s")
+    tickets = (
+        f"SELECT {TICKET_ROW.sql(connection)}, {type_row.sql(connection)} FROM {TICKET_ROW.table(connection)} "
+        f"JOIN {type_row.table(connection)} ON {quote('type')}.id = {quote('ticket')}.ticket_type_id "
+        f"WHERE {quote('ticket')}.booking_id = %s ORDER BY {quote('ticket')}.seat_number")
+    return booking, tickets
 
 
 def remember_tickets(booking, sold):

@@ -17,6 +17,7 @@ from core.serializers import (
     money,
     utc_timestamp,
 )
+from movies.models import MAX_ROWS, MAX_SEATS_PER_ROW
 from movies.seating import PRICED_CATEGORIES, seat_label, seat_number_from_label
 from movies.serializers import MovieSummarySerializer, ScreenSummarySerializer, TicketTypeCodesField
 
@@ -116,11 +117,10 @@ class BookingRequestSerializer(serializers.Serializer):
                 "ticket_types": types or [None] * count, "voucher": attrs.get("voucher")}
 
 
-def plain_seat_request(data, screen):
-    """What BookingRequestSerializer makes of the commonest bodies, `{"seat_number": 5}` and `{"seat_numbers": [5,
-    6]}` with distinct seat numbers of `screen`, without its machinery: in a sale every request sends one, and
-    building the serializer's fields cost more than the rest of a refused booking. None for any other body,
-    which the serializer validates, errors included."""
+def plain_seat_numbers(data):
+    """The seat numbers of the commonest bodies, `{"seat_number": 5}` and `{"seat_numbers": [5, 6]}`, when they are
+    distinct whole numbers that some screen could have; None for any other body. Known before the show is read,
+    so that the show's read also reads those seats (movies.selectors.show_with_screen)."""
     if not isinstance(data, dict) or len(data) != 1:
         return None
     ((form, value),) = data.items()
@@ -130,10 +130,20 @@ def plain_seat_request(data, screen):
         seats = value
     else:
         return None
-    if not all(type(seat) is int and screen.category_of(seat) is not None for seat in seats) or (
+    if not all(type(seat) is int and 1 <= seat <= MAX_ROWS * MAX_SEATS_PER_ROW for seat in seats) or (
             len(set(seats)) != len(seats)):
         return None
-    return {"seat_numbers": list(seats), "ticket_types": {}, "voucher": None}
+    return list(seats)
+
+
+def plain_seat_request(data, screen):
+    """What BookingRequestSerializer makes of a body of plain_seat_numbers, seats of `screen`, without its
+    machinery: in a sale every request sends one, and building the serializer's fields cost more than the rest of a
+    refused booking. None for any other body, which the serializer validates, errors included."""
+    seats = plain_seat_numbers(data)
+    if seats is None or not all(screen.category_of(seat) is not None for seat in seats):
+        return None
+    return {"seat_numbers": seats, "ticket_types": {}, "voucher": None}
 
 
 class BookedShowSerializer(serializers.Serializer):

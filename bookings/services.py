@@ -14,7 +14,7 @@ held seat as taken only while its hold lives (`live_ticket_condition`).
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -41,7 +41,7 @@ from bookings.payments.exceptions import (
     RefundExceedsPayment,
 )
 from core.cache import bump_after_commit
-from core.db import insert_rows, run_with_retries
+from core.db import database, insert_rows, once_per_database, run_with_retries
 from core.exceptions import DomainError, ProtectedObject
 from core.money import minor_units, percent_of
 from movies import pricing, seating
@@ -138,22 +138,35 @@ def _confirm_live_hold(booking_id, now):
 
     In SQL, as movies.models.active_seats: every hold of a sale is confirmed here, where the ORM's building of
     the updates cost several times the database's answers."""
-    quote = connection.ops.quote_name
+    connection = database()
     moment = connection.ops.adapt_datetimefield_value(now)
+    confirm_sql, tickets_sql = _confirm_hold_sql(connection)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {quote(Booking._meta.db_table)} SET status = %s, confirmed_at = %s "
-                       "WHERE id = %s AND status = %s AND expires_at > %s",
-                       [Booking.Status.CONFIRMED, moment, booking_id, Booking.Status.HELD, moment])
+        cursor.execute(confirm_sql, [Booking.Status.CONFIRMED, moment, booking_id, Booking.Status.HELD, moment])
         if not cursor.rowcount:
             return False
-        ticket_table = quote(Ticket._meta.db_table)
-        cursor.execute(f"SELECT id FROM {ticket_table} WHERE booking_id = %s", [booking_id])
+        cursor.execute(tickets_sql, [booking_id])
         codes = {ticket_id: tickets.new_ticket_code() for (ticket_id,) in cursor.fetchall()}
-        cursor.execute(f"UPDATE {ticket_table} SET held_until = NULL, code = CASE id "
-                       f"{' '.join(['WHEN %s THEN %s'] * len(codes))} END WHERE booking_id = %s",
+        cursor.execute(_codes_sql(connection, len(codes)),
                        [*(value for pair in codes.items() for value in pair), booking_id])
     tasks.queue_confirmation_mail(booking_id)
     return True
+
+
+@once_per_database
+def _confirm_hold_sql(connection):
+    """The hold's confirmation, if it is alive; its tickets' ids."""
+    quote = connection.ops.quote_name
+    return (f"UPDATE {quote(Booking._meta.db_table)} SET status = %s, confirmed_at = %s "
+            "WHERE id = %s AND status = %s AND expires_at > %s",
+            f"SELECT id FROM {quote(Ticket._meta.db_table)} WHERE booking_id = %s")
+
+
+@once_per_database
+def _codes_sql(connection, tickets_count):
+    """A booking's tickets sold, each given its code: (ticket id, code) pairs, then the booking's id."""
+    return (f"UPDATE {connection.ops.quote_name(Ticket._meta.db_table)} SET held_until = NULL, code = CASE id "
+            f"{' '.join(['WHEN %s THEN %s'] * tickets_count)} END WHERE booking_id = %s")
 
 
 def _refuse_confirm(booking, show, now, unpaid=False):
@@ -573,21 +586,23 @@ def _live_seats_of(user, show, now, *, excluding=None):
 
     In SQL, as movies.models.active_seats: every booking runs it under the show's lock, where the ORM's building
     of the query cost ten times the database's answer."""
-    quote = connection.ops.quote_name
+    connection = database()
     moment = connection.ops.adapt_datetimefield_value(now)
-    params = [moment, moment, show.pk, user.pk]
-    other_bookings = ""
-    if excluding is not None:
-        other_bookings, params = " AND booking.id <> %s", [*params, excluding.pk]
+    params = [moment, moment, show.pk, user.pk, *([] if excluding is None else [excluding.pk])]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(CASE WHEN ticket.held_until > %s THEN 1 END), "
-            "COUNT(CASE WHEN ticket.held_until IS NULL OR ticket.held_until > %s THEN 1 END) "
-            f"FROM {quote(Ticket._meta.db_table)} ticket JOIN {quote(Booking._meta.db_table)} booking "
-            "ON booking.id = ticket.booking_id "
-            f"WHERE ticket.show_id = %s AND booking.user_id = %s AND ticket.is_active{other_bookings}", params)
+        cursor.execute(_live_seats_sql(connection, excluding is not None), params)
         held, live = cursor.fetchone()
     return {"held": held, "live": live}
+
+
+@once_per_database
+def _live_seats_sql(connection, excluding):
+    quote = connection.ops.quote_name
+    return ("SELECT COUNT(CASE WHEN ticket.held_until > %s THEN 1 END), "
+            "COUNT(CASE WHEN ticket.held_until IS NULL OR ticket.held_until > %s THEN 1 END) "
+            f"FROM {quote(Ticket._meta.db_table)} ticket JOIN {quote(Booking._meta.db_table)} booking "
+            "ON booking.id = ticket.booking_id WHERE ticket.show_id = %s AND booking.user_id = %s AND ticket.is_active"
+            + (" AND booking.id <> %s" if excluding else ""))
 
 
 def _taken_before_locking(show, seat_numbers):
@@ -596,8 +611,9 @@ def _taken_before_locking(show, seat_numbers):
 
     When the show has started or a seat is not one of its seats, the transaction gives that answer instead.
     """
-    now = timezone.now()
-    taken = _taken(active_seats(show.pk, now, seat_numbers))
+    read = catalogue.seat_states_read_with(show, seat_numbers)
+    now, states = read or (timezone.now(), None)
+    taken = _taken(active_seats(show.pk, now, seat_numbers) if states is None else states)
     if not taken:
         return []
     categories = [show.screen.category_of(seat) for seat in seat_numbers]

@@ -30,6 +30,7 @@ from bookings.serializers import (
     RefundRequestSerializer,
     VoucherSerializer,
     WebhookAnswerSerializer,
+    plain_seat_numbers,
     plain_seat_request,
 )
 from core.money import minor_units
@@ -132,7 +133,7 @@ class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
             return self.handle_exception(error)
 
     def take(self, request, pk):
-        show = catalogue.show_with_screen(pk)
+        show = catalogue.show_with_screen(pk, states_of=plain_seat_numbers(request.data))
         if show is None:
             raise Http404
         seats = plain_seat_request(request.data, show.screen)

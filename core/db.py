@@ -4,12 +4,13 @@ Contention is not failure: writers queue for locks (PostgreSQL row locks, SQLite
 What is left is rare and safe to retry from the start: a PostgreSQL serialization failure or deadlock,
 a lock that waited past its timeout, SQLite's "database is locked" after the busy timeout.
 """
+import functools
 import logging
 import random
 import time
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connections, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
 
 from core.exceptions import ServiceUnavailable
 
@@ -40,6 +41,27 @@ def run_with_retries(work, *, attempts=5, base_delay=0.05):
                 logger.warning("Giving up after %d transient database errors: %s", attempts, error)
                 raise ServiceUnavailable() from error
             time.sleep(random.uniform(0, base_delay * 2 ** (attempt - 1)))
+
+
+def database(alias=DEFAULT_DB_ALIAS):
+    """This thread's connection to the database: taken once by a function on the booking path, since every
+    attribute read through `django.db.connection` looks the thread's connection up again."""
+    return connections[alias]
+
+
+def once_per_database(build):
+    """`build(connection, *options)`, the text of a statement, made once per database and options, then reused: on
+    the booking path quoting names and joining a statement's text each time cost more than the database's answer."""
+    texts = {}
+
+    @functools.wraps(build)
+    def text(connection, *options):
+        key = (connection.alias, *options)
+        if key not in texts:
+            texts[key] = build(connection, *options)
+        return texts[key]
+
+    return text
 
 
 class ModelColumns:
@@ -81,17 +103,18 @@ class ModelColumns:
     def instance(self, row, connection, start=0):
         """The instance that `row[start:start + len(self)]` describes, as read on `connection`."""
         values = list(row[start:start + len(self.fields)])
-        for index, (column, converters) in enumerate(self._converters_for(connection)):
+        for index, column, converters in self._converters_for(connection):
             for convert in converters:
                 values[index] = convert(values[index], column, connection)
         return self.model.from_db(connection.alias, self.attnames, values)
 
     def _converters_for(self, connection):
+        """[(index, column, its converters)] for the columns that have any."""
         if connection.alias not in self._converters:
             columns = [field.get_col(self.alias) for field in self.fields]
-            self._converters[connection.alias] = [
-                (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-                for column in columns]
+            converted = [(index, column, connection.ops.get_db_converters(column)
+                          + column.get_db_converters(connection)) for index, column in enumerate(columns)]
+            self._converters[connection.alias] = [each for each in converted if each[2]]
         return self._converters[connection.alias]
 
 
@@ -118,18 +141,24 @@ def insert_rows(instances):
     if made_by_database and not connection.features.can_return_rows_from_bulk_insert:
         return model.objects.bulk_create(instances)
     fields = [field for field in meta.concrete_fields if not field.db_returning]
-    quote = connection.ops.quote_name
-    row = f"({', '.join(['%s'] * len(fields))})"
     params = [field.get_db_prep_save(field.pre_save(instance, add=True), connection)
               for instance in instances for field in fields]
-    returning = (f" RETURNING {', '.join(quote(field.column) for field in made_by_database)}"
-                 if made_by_database else "")
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-                       f"VALUES {', '.join([row] * len(instances))}{returning}", params)
+        cursor.execute(_insert_sql(connection, model, len(instances)), params)
         made = cursor.fetchall() if made_by_database else [()] * len(instances)
     for instance, values in zip(instances, made, strict=True):
         for field, value in zip(made_by_database, values, strict=True):
             setattr(instance, field.attname, value)
         instance._state.adding, instance._state.db = False, connection.alias
     return instances
+
+
+@once_per_database
+def _insert_sql(connection, model, rows):
+    """INSERT of `rows` new rows of `model`, every column but those the database makes, which it returns."""
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields if not field.db_returning)
+    made_by_database = [quote(field.column) for field in meta.concrete_fields if field.db_returning]
+    row = f"({', '.join(['%s'] * (len(meta.concrete_fields) - len(made_by_database)))})"
+    returning = f" RETURNING {', '.join(made_by_database)}" if made_by_database else ""
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}{returning}"

@@ -9,14 +9,23 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
-from core.db import ModelColumns, key_param
+from core.db import ModelColumns, database, key_param, once_per_database
 from core.serializers import money, utc_timestamp
 from movies import pricing
-from movies.models import DEAD_HOLD, HELD, Movie, Screen, Show, TicketType, active_seats, category_prices
+from movies.models import (
+    DEAD_HOLD,
+    HELD,
+    Movie,
+    Screen,
+    Show,
+    TicketType,
+    active_seats,
+    category_prices,
+    seat_state_sql,
+)
 from movies.seating import CATEGORY_NAMES, GAP, row_letters, screen_capacity, screen_plan
 
 MOVIE_COLUMNS = ("id", "title", "description", "duration_minutes", "genre", "language", "release_date",
@@ -79,46 +88,79 @@ MOVIE_ROW = ModelColumns(Movie, "movie")
 TICKET_TYPE_ROW = ModelColumns(TicketType, "type")
 
 
-def show_with_screen(show_id, *, with_movie=False, lock=False):
+def show_with_screen(show_id, *, with_movie=False, lock=False, states_of=None):
     """The show with its screen (and movie), or None: the booking path's reads of its show, in plain SQL
     (core.db.ModelColumns). `lock` takes the show's row lock, as select_for_update(of=("self",)) does; on SQLite,
-    which has no row locks, the write transaction's BEGIN IMMEDIATE is the lock."""
+    which has no row locks, the write transaction's BEGIN IMMEDIATE is the lock.
+
+    `states_of`, seat numbers, without `lock`: the same statement reads those seats' active_seats rows at this
+    moment, kept on the show for seat_states_read_with, the booking path's check before it queues for the lock."""
+    connection = database()
     value = key_param(Show._meta.pk, show_id, connection)
     if value is None:
         return None
-    quote = connection.ops.quote_name
-    columns = [SHOW_ROW, SCREEN_ROW, *([MOVIE_ROW] if with_movie else [])]
-    movie_join = (f" JOIN {MOVIE_ROW.table(connection)} ON {quote('movie')}.id = {quote('show')}.movie_id"
-                  if with_movie else "")
-    for_update = (f" FOR UPDATE OF {quote('show')}" if lock and connection.features.has_select_for_update_of
-                  else " FOR UPDATE" if lock and connection.features.has_select_for_update else "")
+    now = timezone.now()
+    seats = sorted(states_of or ())
+    params = [connection.ops.adapt_datetimefield_value(now), *seats, value] if seats else [value]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(each.sql(connection) for each in columns)} FROM {SHOW_ROW.table(connection)} "
-            f"JOIN {SCREEN_ROW.table(connection)} ON {quote('screen')}.id = {quote('show')}.screen_id{movie_join} "
-            f"WHERE {quote('show')}.id = %s{for_update}", [value])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(_show_with_screen_sql(connection, with_movie, lock, len(seats)), params)
+        rows = cursor.fetchall()
+    if not rows:
         return None
-    show, screen, *movie = ModelColumns.row_instances(row, connection, *columns)
+    columns = [SHOW_ROW, SCREEN_ROW, *([MOVIE_ROW] if with_movie else [])]
+    show, screen, *movie = ModelColumns.row_instances(rows[0], connection, *columns)
     show.screen = screen
     if movie:
         show.movie = movie[0]
+    if seats:
+        states = [tuple(row[-2:]) for row in rows if row[-2] is not None]
+        show._seat_states_read = (tuple(seats), now, states)
     return show
+
+
+def seat_states_read_with(show, seat_numbers):
+    """(when, active_seats' rows) for `seat_numbers` as show_with_screen read them with the show, None when it read
+    not those."""
+    seats, when, states = getattr(show, "_seat_states_read", (None, None, None))
+    return (when, states) if seats == tuple(sorted(seat_numbers)) else None
+
+
+@once_per_database
+def _show_with_screen_sql(connection, with_movie, lock, seats_count):
+    quote = connection.ops.quote_name
+    columns = [SHOW_ROW, SCREEN_ROW, *([MOVIE_ROW] if with_movie else [])]
+    select = ", ".join(each.sql(connection) for each in columns)
+    joins = f" JOIN {SCREEN_ROW.table(connection)} ON {quote('screen')}.id = {quote('show')}.screen_id"
+    if with_movie:
+        joins += f" JOIN {MOVIE_ROW.table(connection)} ON {quote('movie')}.id = {quote('show')}.movie_id"
+    if seats_count:
+        # The tickets of the seats, if any are active: one row each, else one row of nulls.
+        tickets = Show._meta.get_field("tickets").related_model._meta.db_table
+        select += f", {quote('ticket')}.seat_number, {seat_state_sql(connection, 'ticket')}"
+        joins += (f" LEFT JOIN {quote(tickets)} {quote('ticket')} ON {quote('ticket')}.show_id = {quote('show')}.id "
+                  f"AND {quote('ticket')}.is_active AND {quote('ticket')}.seat_number IN "
+                  f"({', '.join(['%s'] * seats_count)})")
+    for_update = (f" FOR UPDATE OF {quote('show')}" if lock and connection.features.has_select_for_update_of
+                  else " FOR UPDATE" if lock and connection.features.has_select_for_update else "")
+    return f"SELECT {select} FROM {SHOW_ROW.table(connection)}{joins} WHERE {quote('show')}.id = %s{for_update}"
 
 
 def offered_ticket_types(show_id):
     """The active ticket types one show sells (every active one, unless staff limited the show to some), in their
     order (TicketType's: by id), in one plain SQL query."""
-    quote = connection.ops.quote_name
-    limits = Show.ticket_types.through
-    limit = f"SELECT 1 FROM {quote(limits._meta.db_table)} WHERE show_id = %s"
+    connection = database()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {TICKET_TYPE_ROW.sql(connection)} FROM {TICKET_TYPE_ROW.table(connection)} "
-            f"WHERE {quote('type')}.active AND (NOT EXISTS ({limit}) OR EXISTS ({limit} AND tickettype_id = "
-            f"{quote('type')}.{quote('id')})) ORDER BY {quote('type')}.{quote('id')}", [show_id, show_id])
+        cursor.execute(_offered_ticket_types_sql(connection), [show_id, show_id])
         return [TICKET_TYPE_ROW.instance(row, connection) for row in cursor.fetchall()]
+
+
+@once_per_database
+def _offered_ticket_types_sql(connection):
+    quote = connection.ops.quote_name
+    limit = f"SELECT 1 FROM {quote(Show.ticket_types.through._meta.db_table)} WHERE show_id = %s"
+    return (f"SELECT {TICKET_TYPE_ROW.sql(connection)} FROM {TICKET_TYPE_ROW.table(connection)} "
+            f"WHERE {quote('type')}.active AND (NOT EXISTS ({limit}) OR EXISTS ({limit} AND tickettype_id = "
+            f"{quote('type')}.{quote('id')})) ORDER BY {quote('type')}.{quote('id')}")
 
 
 def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, starts_before=None, day=None,

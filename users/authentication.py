@@ -5,7 +5,6 @@ database's answer did (bench/floor.py). The checks and their errors are simplejw
 exists, is active, and the token was issued under the user's current password (CHECK_REVOKE_TOKEN).
 """
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import authentication
@@ -13,7 +12,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from core.db import ModelColumns, key_param
+from core.db import ModelColumns, database, key_param, once_per_database
 
 User = get_user_model()
 USER_COLUMNS = ModelColumns(User, User._meta.db_table)
@@ -38,13 +37,18 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
 def user_by_id(user_id):
     """The user whose USER_ID_FIELD is `user_id`, or None."""
-    field = User._meta.get_field(api_settings.USER_ID_FIELD)
-    value = key_param(field, user_id, connection)
+    connection = database()
+    value = key_param(User._meta.get_field(api_settings.USER_ID_FIELD), user_id, connection)
     if value is None:
         return None
-    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {USER_COLUMNS.sql(connection)} FROM {quote(User._meta.db_table)} "
-                       f"WHERE {quote(field.column)} = %s", [value])
+        cursor.execute(_user_sql(connection), [value])
         row = cursor.fetchone()
     return None if row is None else USER_COLUMNS.instance(row, connection)
+
+
+@once_per_database
+def _user_sql(connection):
+    quote = connection.ops.quote_name
+    return (f"SELECT {USER_COLUMNS.sql(connection)} FROM {quote(User._meta.db_table)} "
+            f"WHERE {quote(User._meta.get_field(api_settings.USER_ID_FIELD).column)} = %s")
