@@ -118,6 +118,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, checking a reused connection's health only after it sat idle (core/db_backends/postgresql).
+    DATABASES["default"]["ENGINE"] = "core.db_backends.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: BEGIN IMMEDIATE takes the write lock when a transaction opens, so
     # concurrent bookings queue (up to the busy timeout) instead of failing with "database is locked".
