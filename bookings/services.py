@@ -514,9 +514,14 @@ def delete_voucher(*, voucher):
 
 def _sold_as(show, seat_numbers, codes):
     """{seat: TicketType} from {seat: code}, a seat left out being of the default type, each a type the show
-    sells (one query). Raises DomainError on `tickets` naming the first type it does not sell."""
-    offered = {ticket_type.code: ticket_type for ticket_type in catalogue.offered_ticket_types(show.pk)}
-    default = next((ticket_type for ticket_type in offered.values() if ticket_type.is_default), None)
+    sells (one query, none when only the default is asked for and show_to_book read it). Raises DomainError on
+    `tickets` naming the first type it does not sell."""
+    read = getattr(show, "read_before_lock", None)
+    if read is not None and all(code is None for code in codes.values()):
+        offered, default = {}, read.default_type
+    else:
+        offered = {ticket_type.code: ticket_type for ticket_type in catalogue.offered_ticket_types(show.pk)}
+        default = next((ticket_type for ticket_type in offered.values() if ticket_type.is_default), None)
     sold_as = {}
     for seat in seat_numbers:
         code = codes.get(seat)
@@ -611,9 +616,13 @@ def _taken_before_locking(show, seat_numbers):
 
     When the show has started or a seat is not one of its seats, the transaction gives that answer instead.
     """
-    read = catalogue.seat_states_read_with(show, seat_numbers)
-    now, states = read or (timezone.now(), None)
-    taken = _taken(active_seats(show.pk, now, seat_numbers) if states is None else states)
+    read = getattr(show, "read_before_lock", None)
+    if read is not None and read.seats == tuple(seat_numbers):  # seat_numbers are sorted
+        now, states = read.at, read.states
+    else:
+        now = timezone.now()
+        states = active_seats(show.pk, now, seat_numbers)
+    taken = _taken(states)
     if not taken:
         return []
     categories = [show.screen.category_of(seat) for seat in seat_numbers]

@@ -133,7 +133,7 @@ class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
             return self.handle_exception(error)
 
     def take(self, request, pk):
-        show = catalogue.show_with_screen(pk, states_of=plain_seat_numbers(request.data))
+        show = catalogue.show_to_book(pk, plain_seat_numbers(request.data))
         if show is None:
             raise Http404
         seats = plain_seat_request(request.data, show.screen)

@@ -7,6 +7,7 @@ two to the same output.
 """
 from datetime import datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Min
@@ -88,61 +89,98 @@ MOVIE_ROW = ModelColumns(Movie, "movie")
 TICKET_TYPE_ROW = ModelColumns(TicketType, "type")
 
 
-def show_with_screen(show_id, *, with_movie=False, lock=False, states_of=None):
+def show_with_screen(show_id, *, with_movie=False, lock=False):
     """The show with its screen (and movie), or None: the booking path's reads of its show, in plain SQL
     (core.db.ModelColumns). `lock` takes the show's row lock, as select_for_update(of=("self",)) does; on SQLite,
-    which has no row locks, the write transaction's BEGIN IMMEDIATE is the lock.
+    which has no row locks, the write transaction's BEGIN IMMEDIATE is the lock."""
+    connection = database()
+    value = key_param(Show._meta.pk, show_id, connection)
+    if value is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_show_with_screen_sql(connection, with_movie, lock), [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    show, screen, *movie = ModelColumns.row_instances(row, connection, SHOW_ROW, SCREEN_ROW,
+                                                      *([MOVIE_ROW] if with_movie else []))
+    show.screen = screen
+    if movie:
+        show.movie = movie[0]
+    return show
 
-    `states_of`, seat numbers, without `lock`: the same statement reads those seats' active_seats rows at this
-    moment, kept on the show for seat_states_read_with, the booking path's check before it queues for the lock."""
+
+class ReadBeforeLock(NamedTuple):
+    """What show_to_book read with the show, for the checks a booking makes before it queues for the lock."""
+
+    at: datetime
+    seats: tuple  # the seat numbers whose states were read, sorted
+    states: list  # their active_seats rows at `at`
+    default_type: TicketType | None  # the default ticket type, None if the show does not sell it
+
+
+def show_to_book(show_id, seat_numbers=None):
+    """The show with its screen, or None, as the booking path reads it before the show's lock: in the same
+    statement, the default ticket type if the show sells it, and the active_seats rows of `seat_numbers` at this
+    moment (when the body's seats are known before the show is), as `show.read_before_lock` (ReadBeforeLock).
+
+    One statement where three were: in a sale most requests are refused here, and the floor (bench/floor.py)
+    refuses in one read of the show."""
     connection = database()
     value = key_param(Show._meta.pk, show_id, connection)
     if value is None:
         return None
     now = timezone.now()
-    seats = sorted(states_of or ())
+    seats = tuple(sorted(seat_numbers or ()))
     params = [connection.ops.adapt_datetimefield_value(now), *seats, value] if seats else [value]
     with connection.cursor() as cursor:
-        cursor.execute(_show_with_screen_sql(connection, with_movie, lock, len(seats)), params)
+        cursor.execute(_show_to_book_sql(connection, len(seats)), params)
         rows = cursor.fetchall()
     if not rows:
         return None
-    columns = [SHOW_ROW, SCREEN_ROW, *([MOVIE_ROW] if with_movie else [])]
-    show, screen, *movie = ModelColumns.row_instances(rows[0], connection, *columns)
+    show, screen, default_type = ModelColumns.row_instances(rows[0], connection, SHOW_ROW, SCREEN_ROW,
+                                                            TICKET_TYPE_ROW)
     show.screen = screen
-    if movie:
-        show.movie = movie[0]
-    if seats:
-        states = [tuple(row[-2:]) for row in rows if row[-2] is not None]
-        show._seat_states_read = (tuple(seats), now, states)
+    states = [(seat, state) for *_, seat, state in rows if seat is not None] if seats else []
+    show.read_before_lock = ReadBeforeLock(now, seats, states, default_type if default_type.pk is not None else None)
     return show
 
 
-def seat_states_read_with(show, seat_numbers):
-    """(when, active_seats' rows) for `seat_numbers` as show_with_screen read them with the show, None when it read
-    not those."""
-    seats, when, states = getattr(show, "_seat_states_read", (None, None, None))
-    return (when, states) if seats == tuple(sorted(seat_numbers)) else None
+@once_per_database
+def _show_with_screen_sql(connection, with_movie, lock):
+    quote = connection.ops.quote_name
+    columns = [SHOW_ROW, SCREEN_ROW, *([MOVIE_ROW] if with_movie else [])]
+    movie = (f" JOIN {MOVIE_ROW.table(connection)} ON {quote('movie')}.id = {quote('show')}.movie_id"
+             if with_movie else "")
+    for_update = (f" FOR UPDATE OF {quote('show')}" if lock and connection.features.has_select_for_update_of
+                  else " FOR UPDATE" if lock and connection.features.has_select_for_update else "")
+    return (f"SELECT {', '.join(each.sql(connection) for each in columns)} FROM {SHOW_ROW.table(connection)}"
+            f"{_screen_join(connection)}{movie} WHERE {quote('show')}.id = %s{for_update}")
 
 
 @once_per_database
-def _show_with_screen_sql(connection, with_movie, lock, seats_count):
+def _show_to_book_sql(connection, seats_count):
     quote = connection.ops.quote_name
-    columns = [SHOW_ROW, SCREEN_ROW, *([MOVIE_ROW] if with_movie else [])]
-    select = ", ".join(each.sql(connection) for each in columns)
-    joins = f" JOIN {SCREEN_ROW.table(connection)} ON {quote('screen')}.id = {quote('show')}.screen_id"
-    if with_movie:
-        joins += f" JOIN {MOVIE_ROW.table(connection)} ON {quote('movie')}.id = {quote('show')}.movie_id"
+    show, kind = quote("show"), quote("type")
+    limits = f"SELECT 1 FROM {quote(Show.ticket_types.through._meta.db_table)} WHERE show_id = {show}.id"
+    select = ", ".join(each.sql(connection) for each in (SHOW_ROW, SCREEN_ROW, TICKET_TYPE_ROW))
+    # The default type (at most one is), if the show sells it: every active type unless staff limited the show.
+    joins = (f" LEFT JOIN {TICKET_TYPE_ROW.table(connection)} ON {kind}.is_default AND {kind}.active AND "
+             f"(NOT EXISTS ({limits}) OR EXISTS ({limits} AND tickettype_id = {kind}.id))")
     if seats_count:
-        # The tickets of the seats, if any are active: one row each, else one row of nulls.
-        tickets = Show._meta.get_field("tickets").related_model._meta.db_table
-        select += f", {quote('ticket')}.seat_number, {seat_state_sql(connection, 'ticket')}"
-        joins += (f" LEFT JOIN {quote(tickets)} {quote('ticket')} ON {quote('ticket')}.show_id = {quote('show')}.id "
-                  f"AND {quote('ticket')}.is_active AND {quote('ticket')}.seat_number IN "
-                  f"({', '.join(['%s'] * seats_count)})")
-    for_update = (f" FOR UPDATE OF {quote('show')}" if lock and connection.features.has_select_for_update_of
-                  else " FOR UPDATE" if lock and connection.features.has_select_for_update else "")
-    return f"SELECT {select} FROM {SHOW_ROW.table(connection)}{joins} WHERE {quote('show')}.id = %s{for_update}"
+        # The seats' tickets, if any is active: a row each, else one row of nulls.
+        ticket = quote("ticket")
+        tickets = quote(Show._meta.get_field("tickets").related_model._meta.db_table)
+        select += f", {ticket}.seat_number, {seat_state_sql(connection, 'ticket')}"
+        joins += (f" LEFT JOIN {tickets} {ticket} ON {ticket}.show_id = {show}.id AND {ticket}.is_active "
+                  f"AND {ticket}.seat_number IN ({', '.join(['%s'] * seats_count)})")
+    return (f"SELECT {select} FROM {SHOW_ROW.table(connection)}{_screen_join(connection)}{joins} "
+            f"WHERE {show}.id = %s")
+
+
+def _screen_join(connection):
+    quote = connection.ops.quote_name
+    return f" JOIN {SCREEN_ROW.table(connection)} ON {quote('screen')}.id = {quote('show')}.screen_id"
 
 
 def offered_ticket_types(show_id):
