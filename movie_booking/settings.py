@@ -132,6 +132,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests race real threads, each with its own connection: that needs a file, not a shared in-memory DB.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # Django's, converting each statement's placeholders once (core/db_backends/sqlite3).
+    DATABASES["default"]["ENGINE"] = "core.db_backends.sqlite3"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"

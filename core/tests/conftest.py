@@ -14,7 +14,7 @@ from django.conf import settings
 def test_database_url():
     """The test database (pytest-django's), as a DATABASE_URL that the server's settings read."""
     database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
+    if database["ENGINE"].endswith(".sqlite3"):
         return f"sqlite:///{database['NAME']}"
     credentials = f"{quote(database['USER'], safe='')}:{quote(database['PASSWORD'], safe='')}"
     return f"postgres://{credentials}@{database['HOST']}:{database['PORT']}/{database['NAME']}"

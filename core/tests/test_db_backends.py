@@ -1,13 +1,33 @@
-"""PostgreSQL connections reused by request after request: checked (SELECT 1) only after they sat idle, and one that
-died is replaced either way (core.db_backends.postgresql)."""
+"""The project's database backends (core.db_backends): PostgreSQL connections reused by request after request are
+checked (SELECT 1) only after they sat idle, and one that died is replaced either way; SQLite converts each
+statement's placeholders once."""
 import psycopg
 import pytest
 from django.db import OperationalError, connection
+from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangoSQLiteCursor
 
 from core.db_backends.postgresql import base
+from core.db_backends.sqlite3 import base as sqlite
 
-pytestmark = [pytest.mark.django_db(transaction=True),
-              pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's backend")]
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's backend")
+pytestmark = pytest.mark.django_db(transaction=True)
+
+STATEMENTS = ["SELECT 1", "SELECT %s", "SELECT * FROM t WHERE a = %s AND b LIKE '%%x%%' AND c IN (%s, %s)",
+              "SELECT '%%s', %s, '100%%'", "UPDATE t SET a = CASE id WHEN %s THEN %s END WHERE b = %s"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's backend")
+def test_sqlite_converts_each_statement_once_as_django_does():
+    sqlite._format_to_qmark.cache_clear()
+    with connection.cursor() as cursor:
+        assert isinstance(cursor.cursor, sqlite.SQLiteCursorWrapper)
+        for _ in range(3):
+            assert [cursor.cursor.convert_query(each) for each in STATEMENTS] == [
+                DjangoSQLiteCursor.convert_query(cursor.cursor, each) for each in STATEMENTS]
+        assert cursor.cursor.convert_query("SELECT %(a)s", param_names=["a"]) == "SELECT :a"
+        cursor.execute("SELECT %s, '%%'", [7])
+        assert cursor.fetchone() == (7, "%")
+    assert sqlite._format_to_qmark.cache_info()[:2] == (2 * len(STATEMENTS), len(STATEMENTS) + 1)  # hits, misses
 
 
 @pytest.fixture
@@ -43,6 +63,7 @@ def killed(pid):
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
+@postgresql_only
 def test_a_connection_in_steady_use_is_not_checked(reused_connection):
     between_requests, checks = reused_connection
     a_query()
@@ -53,6 +74,7 @@ def test_a_connection_in_steady_use_is_not_checked(reused_connection):
     assert checks == []
 
 
+@postgresql_only
 def test_a_connection_idle_for_a_while_is_checked_and_replaced_when_dead(reused_connection):
     between_requests, checks = reused_connection
     pid = a_query()
@@ -65,6 +87,7 @@ def test_a_connection_idle_for_a_while_is_checked_and_replaced_when_dead(reused_
     assert checks == ["SELECT 1"]
 
 
+@postgresql_only
 def test_a_connection_that_died_in_steady_use_fails_one_request_and_is_replaced(reused_connection):
     between_requests, checks = reused_connection
     pid = a_query()
