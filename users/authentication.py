@@ -1,16 +1,21 @@
-"""Bearer-token authentication: simplejwt's, with the user read by one plain SELECT.
+"""Bearer-token authentication: simplejwt's, with each token's signature checked once and the user read by one
+plain SELECT.
 
-Every authenticated request reads its user; through the ORM that read cost a booking request more CPU than the
-database's answer did (bench/floor.py). The checks and their errors are simplejwt's own: the token's user
-exists, is active, and the token was issued under the user's current password (CHECK_REVOKE_TOKEN).
+Every authenticated request decodes its token and reads its user: in a sale the same few hundred tokens come back
+request after request, and decoding one cost as much CPU as a refused booking's read of its show; through the ORM
+the user's read cost more than the database's answer did (bench/floor.py). The checks and their errors are
+simplejwt's own: a valid signature, not expired (checked on every request), the token's user exists, is active,
+and the token was issued under the user's current password (CHECK_REVOKE_TOKEN, on every request).
 """
+import functools
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import authentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from core.db import ModelColumns, database, key_param, once_per_database
 
@@ -18,7 +23,21 @@ User = get_user_model()
 USER_COLUMNS = ModelColumns(User, User._meta.db_table)
 
 
+# Tokens whose validation is kept, by their whole text (signature included): the most recently used ones.
+VALIDATED_TOKENS = 4096
+
+
 class JWTAuthentication(authentication.JWTAuthentication):
+    def get_validated_token(self, raw_token):
+        """simplejwt's validation, made once per token text and kept; its expiry is checked again each time, and a
+        token that has expired since is validated afresh, for simplejwt's own refusal."""
+        token = _validated_token(raw_token)
+        try:
+            token.check_exp(current_time=aware_utcnow())
+        except TokenError:
+            return super().get_validated_token(raw_token)
+        return token
+
     def get_user(self, validated_token):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
@@ -33,6 +52,12 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)):
             raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
         return user
+
+
+@functools.lru_cache(maxsize=VALIDATED_TOKENS)
+def _validated_token(raw_token):
+    """The validated token; raises InvalidToken, and nothing is kept, for one that is not valid."""
+    return authentication.JWTAuthentication().get_validated_token(raw_token)
 
 
 def user_by_id(user_id):

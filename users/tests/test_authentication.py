@@ -1,6 +1,12 @@
-"""The bearer-token authentication's own read of the user (users.authentication)."""
+"""The bearer-token authentication's own parts (users.authentication): the read of the user, and each token
+validated once."""
+import time
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.contrib.auth import get_user_model
+from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.tokens import AccessToken
 
 from users.authentication import user_by_id
@@ -51,3 +57,32 @@ class TestRefused:
         answer = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}")
 
         assert (answer.status_code, answer.json()["code"]) == (401, "user_inactive")
+
+
+@pytest.mark.django_db
+class TestValidatedOnce:
+    def test_a_token_is_decoded_once_however_many_requests_send_it(self, api_client):
+        token = str(AccessToken.for_user(UserFactory()))
+        with mock.patch.object(TokenBackend, "decode", autospec=True, side_effect=TokenBackend.decode) as decode:
+            answers = [api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}").status_code for _ in range(3)]
+
+        assert (answers, decode.call_count) == ([200, 200, 200], 1)
+
+    def test_a_token_that_expired_since_it_was_validated_is_refused(self, api_client):
+        token = AccessToken.for_user(UserFactory())
+        token.set_exp(lifetime=timedelta(seconds=1))
+        assert api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+        time.sleep(1.1)
+        answer = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+        assert (answer.status_code, answer.json()["code"]) == (401, "token_not_valid")
+
+    def test_a_token_that_is_not_valid_is_refused_every_time(self, api_client):
+        token = str(AccessToken.for_user(UserFactory()))
+        forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+        assert api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+        answers = [api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {forged}") for _ in range(2)]
+
+        assert [(answer.status_code, answer.json()["code"]) for answer in answers] == [(401, "token_not_valid")] * 2
