@@ -162,11 +162,10 @@ def _show_with_screen_sql(connection, with_movie, lock):
 def _show_to_book_sql(connection, seats_count):
     quote = connection.ops.quote_name
     show, kind = quote("show"), quote("type")
-    limits = f"SELECT 1 FROM {quote(Show.ticket_types.through._meta.db_table)} WHERE show_id = {show}.id"
     select = ", ".join(each.sql(connection) for each in (SHOW_ROW, SCREEN_ROW, TICKET_TYPE_ROW))
-    # The default type (at most one is), if the show sells it: every active type unless staff limited the show.
-    joins = (f" LEFT JOIN {TICKET_TYPE_ROW.table(connection)} ON {kind}.is_default AND {kind}.active AND "
-             f"(NOT EXISTS ({limits}) OR EXISTS ({limits} AND tickettype_id = {kind}.id))")
+    # The default type (at most one is), if the show sells it.
+    joins = (f" LEFT JOIN {TICKET_TYPE_ROW.table(connection)} ON {kind}.is_default AND "
+             f"{_sold_by_show_sql(connection, f'{show}.id')}")
     if seats_count:
         # The seats' tickets, if any is active: a row each, else one row of nulls.
         ticket = quote("ticket")
@@ -195,10 +194,17 @@ def offered_ticket_types(show_id):
 @once_per_database
 def _offered_ticket_types_sql(connection):
     quote = connection.ops.quote_name
-    limit = f"SELECT 1 FROM {quote(Show.ticket_types.through._meta.db_table)} WHERE show_id = %s"
     return (f"SELECT {TICKET_TYPE_ROW.sql(connection)} FROM {TICKET_TYPE_ROW.table(connection)} "
-            f"WHERE {quote('type')}.active AND (NOT EXISTS ({limit}) OR EXISTS ({limit} AND tickettype_id = "
-            f"{quote('type')}.{quote('id')})) ORDER BY {quote('type')}.{quote('id')}")
+            f"WHERE {_sold_by_show_sql(connection, '%s')} ORDER BY {quote('type')}.{quote('id')}")
+
+
+def _sold_by_show_sql(connection, show_id):
+    """The condition that the ticket type under the alias `type` is one the show `show_id` (SQL: a column or a
+    parameter, which then comes twice) sells: active, and every active type unless staff limited the show to some."""
+    quote = connection.ops.quote_name
+    kind = quote("type")
+    limits = f"SELECT 1 FROM {quote(Show.ticket_types.through._meta.db_table)} WHERE show_id = {show_id}"
+    return f"{kind}.active AND (NOT EXISTS ({limits}) OR EXISTS ({limits} AND tickettype_id = {kind}.id))"
 
 
 def shows_with_availability(*, movie_id=None, screen_id=None, starts_from=None, starts_before=None, day=None,
