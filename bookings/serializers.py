@@ -120,7 +120,7 @@ class BookingRequestSerializer(serializers.Serializer):
 def plain_seat_numbers(data):
     """The seat numbers of the commonest bodies, `{"seat_number": 5}` and `{"seat_numbers": [5, 6]}`, when they are
     distinct whole numbers that some screen could have; None for any other body. Known before the show is read,
-    so that the show's read also reads those seats (movies.selectors.show_with_screen)."""
+    so that the show's read also reads those seats (movies.selectors.show_to_book)."""
     if not isinstance(data, dict) or len(data) != 1:
         return None
     ((form, value),) = data.items()
@@ -136,11 +136,11 @@ def plain_seat_numbers(data):
     return list(seats)
 
 
-def plain_seat_request(data, screen):
-    """What BookingRequestSerializer makes of a body of plain_seat_numbers, seats of `screen`, without its
-    machinery: in a sale every request sends one, and building the serializer's fields cost more than the rest of a
-    refused booking. None for any other body, which the serializer validates, errors included."""
-    seats = plain_seat_numbers(data)
+def plain_seat_request(seats, screen):
+    """What BookingRequestSerializer makes of a body whose plain_seat_numbers are `seats`, seats of `screen`,
+    without its machinery: in a sale every request sends one, and building the serializer's fields cost more than
+    the rest of a refused booking. None for any other body (`seats` None), which the serializer validates, errors
+    included."""
     if seats is None or not all(screen.category_of(seat) is not None for seat in seats):
         return None
     return {"seat_numbers": seats, "ticket_types": {}, "voucher": None}

@@ -133,10 +133,11 @@ class TakeSeatsView(PrivateAnswerMixin, CreatedLocationMixin, APIView):
             return self.handle_exception(error)
 
     def take(self, request, pk):
-        show = catalogue.show_to_book(pk, plain_seat_numbers(request.data))
+        seat_numbers = plain_seat_numbers(request.data)
+        show = catalogue.show_to_book(pk, seat_numbers)
         if show is None:
             raise Http404
-        seats = plain_seat_request(request.data, show.screen)
+        seats = plain_seat_request(seat_numbers, show.screen)
         if seats is None:
             body = BookingRequestSerializer(data=request.data, context={"show": show, "screen": show.screen})
             body.is_valid(raise_exception=True)

@@ -12,7 +12,12 @@ from rest_framework.test import APIRequestFactory
 
 from bookings import selectors, services
 from bookings.models import Booking, Payment, Refund, Voucher
-from bookings.serializers import BookingRequestSerializer, BookingSerializer, plain_seat_request
+from bookings.serializers import (
+    BookingRequestSerializer,
+    BookingSerializer,
+    plain_seat_numbers,
+    plain_seat_request,
+)
 from movies.models import Screen
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
@@ -86,7 +91,7 @@ SEAT_BODIES = st.one_of(
 def test_the_plain_seat_request_is_what_the_serializer_makes_of_it_or_left_to_it(body):
     screen = Screen(rows=2, seats_per_row=6, layout=["ss_sss", "pp_xss"])  # gaps at 3 and 9, seat 10 blocked
 
-    plain = plain_seat_request(body, screen)
+    plain = plain_seat_request(plain_seat_numbers(body), screen)
 
     if plain is not None:
         validated = BookingRequestSerializer(data=body, context={"screen": screen})
@@ -97,9 +102,9 @@ def test_the_plain_seat_request_is_what_the_serializer_makes_of_it_or_left_to_it
 def test_the_plain_seat_request_takes_the_commonest_bodies():
     screen = Screen(rows=2, seats_per_row=6, layout=["ss_sss", "pp_xss"])
 
-    assert plain_seat_request({"seat_number": 4}, screen) == {"seat_numbers": [4], "ticket_types": {},
-                                                              "voucher": None}
-    assert plain_seat_request({"seat_numbers": [7, 1]}, screen)["seat_numbers"] == [7, 1]
+    assert plain_seat_request(plain_seat_numbers({"seat_number": 4}), screen) == {
+        "seat_numbers": [4], "ticket_types": {}, "voucher": None}
+    assert plain_seat_request(plain_seat_numbers({"seat_numbers": [7, 1]}), screen)["seat_numbers"] == [7, 1]
     for left_to_the_serializer in ({"seat_number": 3}, {"seat_number": "4"}, {"seat_numbers": [1, 1]},
                                    {"seat_number": True}, {"seat_number": 4, "voucher": "SUMMER10"}):
-        assert plain_seat_request(left_to_the_serializer, screen) is None
+        assert plain_seat_request(plain_seat_numbers(left_to_the_serializer), screen) is None
