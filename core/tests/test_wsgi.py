@@ -37,3 +37,14 @@ def test_the_first_request_imports_no_view_and_no_framework_module():
     assert status == "401 Unauthorized"
     late = [name for name in imported.split() if name.split(".")[0] in OWN_AND_FRAMEWORK_PACKAGES]
     assert late == []
+
+
+def test_what_the_import_built_is_out_of_the_collectors_reach():
+    answer = subprocess.run(
+        [sys.executable, "-c", "import gc, movie_booking.wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "movie_booking.settings"})
+
+    assert answer.returncode == 0, answer.stderr
+    frozen, collected = map(int, answer.stdout.split())
+    assert frozen > 50 * collected
