@@ -271,13 +271,11 @@ def seat_map(show):
     now = timezone.now()
     states = active_seats(show.pk, now)
     taken = {seat for seat, state in states if state != DEAD_HOLD}
-    prices = {category: money(price) for category, price in show.prices.items()}
     screen = show.screen
-    plan, bookable = _seats_of(tuple(screen.layout or ()), screen.rows, screen.seats_per_row)
-    rows = [{"row": letters, "seats": [
-        {"number": number, "label": label, "column": column, "category": category, "price": prices.get(category),
-         "available": category != "blocked" and number not in taken}
-        for number, label, column, category in seats]} for letters, seats in plan]
+    plan, bookable = _seat_entries(tuple(screen.layout or ()), screen.rows, screen.seats_per_row,
+                                   tuple(sorted((category, money(price)) for category, price in show.prices.items())))
+    rows = [{"row": letters, "seats": [taken_entry if number in taken else free_entry
+                                       for number, free_entry, taken_entry in seats]} for letters, seats in plan]
     body = {"show": show.pk, "total_seats": screen_capacity(screen.layout, screen.rows, screen.seats_per_row),
             "available_seats": len(bookable - taken), "rows": rows}
     if not any(state == HELD for _, state in states):
@@ -285,15 +283,30 @@ def seat_map(show):
     return body, earliest_hold_end(now, show_id=show.pk)  # the same `now`: the holds this answer counts
 
 
-@lru_cache(maxsize=256)
-def _seats_of(layout, rows_count, seats_per_row):
-    """A layout's seats, row by row: [(row letters, [(number, label, column, category)])], gaps left out, and the
-    numbers of its seats that can be sold (not blocked). Every seat-map miss of a screen walks the same layout."""
+# One entry per layout and prices: a 500-seat screen's is some 400 kB, and a sale reads one show's over and over.
+@lru_cache(maxsize=16)
+def _seat_entries(layout, rows_count, seats_per_row, prices):
+    """A layout's seat-map entries, row by row: [(row letters, [(number, entry if free, entry if taken)])], gaps
+    left out, and the numbers of its seats that can be sold (not blocked). `prices` are (category, price) pairs.
+
+    Each seat's two entries are built once and shared by every answer: a seat-map miss then picks one per seat
+    instead of building 500 dicts. They are only ever read (rendered); nothing may change them."""
+    prices = dict(prices)
     plan, bookable = [], set()
     for index, places in enumerate(screen_plan(list(layout) or None, rows_count, seats_per_row)):
         letters, first = row_letters(index), index * seats_per_row
-        seats = [(first + column, f"{letters}{column}", column, CATEGORY_NAMES[place])
-                 for column, place in enumerate(places, 1) if place != GAP]
-        bookable.update(number for number, _, _, category in seats if category != "blocked")
+        seats = []
+        for column, place in enumerate(places, 1):
+            if place == GAP:
+                continue
+            number, category = first + column, CATEGORY_NAMES[place]
+            entry = {"number": number, "label": f"{letters}{column}", "column": column, "category": category,
+                     "price": prices.get(category)}
+            taken_entry = {**entry, "available": False}
+            if category == "blocked":
+                seats.append((number, taken_entry, taken_entry))
+            else:
+                bookable.add(number)
+                seats.append((number, {**entry, "available": True}, taken_entry))
         plan.append((letters, seats))
     return plan, frozenset(bookable)

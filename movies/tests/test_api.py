@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from bookings.tests.factories import booking_with_seats
+from core.cache import bump
 from movies.models import Movie, Screen, Show
 from movies.tests.factories import MovieFactory, ScreenFactory, ShowFactory
 
@@ -293,6 +294,24 @@ class TestSeatMap:
                                                "price": "9.50", "available": True}
         assert body["rows"][2]["seats"][-1] == {"number": 12, "label": "C4", "column": 4, "category": "standard",
                                                 "price": "9.50", "available": False}
+
+    def test_shows_of_one_screen_answer_their_own_prices_and_seats(self, api_client):
+        # Seat entries are built once per layout and prices, and shared by the answers that pick them.
+        screen = ScreenFactory(rows=2, seats_per_row=3)
+        cheap, dear = ShowFactory(screen=screen), ShowFactory(screen=screen, price=Decimal("12.00"))
+        booking_with_seats(cheap, [1])
+        booking_with_seats(dear, [2])
+
+        def seats(show):
+            rows = api_client.get(f"/api/shows/{show.id}/seats/").json()["rows"]
+            return [(seat["price"], seat["available"]) for row in rows for seat in row["seats"]]
+
+        assert seats(cheap) == [("9.50", False)] + [("9.50", True)] * 5
+        assert seats(dear) == [("12.00", True), ("12.00", False)] + [("12.00", True)] * 4
+        booking_with_seats(cheap, [6])
+        bump("seats", f"show:{cheap.pk}")  # as the booking service does after its commit
+        assert seats(cheap) == [("9.50", False)] + [("9.50", True)] * 4 + [("9.50", False)]
+        assert seats(dear) == [("12.00", True), ("12.00", False)] + [("12.00", True)] * 4
 
     def test_rows_after_z(self, api_client):
         show = ShowFactory(screen=ScreenFactory(rows=28, seats_per_row=2))
