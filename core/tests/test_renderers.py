@@ -15,6 +15,7 @@ EVERY_CONTROL_CHARACTER = "".join(map(chr, range(32))) + "\x7f"
 BODIES = [
     {"id": 1, "title": "Ça tourne — 映画", "rows": [{"seats": [{"number": 7, "available": True, "price": None}]}]},
     {"text": EVERY_CONTROL_CHARACTER + '"\\/' + "\u2028\u2029" + "\U0001f3ac"},
+    {"text": "a paragraph separator alone\u2029", "title": "dashes – and ‘quotes’"},
     {"starts_at": datetime(2026, 12, 2, 10, 0, tzinfo=UTC), "naive": datetime(2026, 12, 2, 10, 0, 5, 123456),
      "day": date(2026, 12, 2), "length": timedelta(minutes=90)},
     {"total": Decimal("19.50"), "code": UUID("12345678-1234-5678-1234-567812345678")},
