@@ -46,7 +46,7 @@ from core.exceptions import DomainError, ProtectedObject
 from core.money import minor_units, percent_of
 from movies import pricing, seating
 from movies import selectors as catalogue
-from movies.models import DEAD_HOLD, TicketType, active_seats
+from movies.models import DEAD_HOLD, TicketType, active_seats, active_seats_sql
 from movies.seating import seat_label
 
 MAX_SEATS_PER_BOOKING = 10
@@ -366,12 +366,15 @@ def _take_seats(*, user, show, seat_numbers, ticket_types, voucher, hold):
         if show.starts_at <= now:
             raise ShowStarted()
         blocked = {seat for seat, category in categories.items() if category == "blocked"}
-        taken = sorted(blocked.union(_taken_releasing_dead_holds(show, seat_numbers, now)))
+        states, buyer_seats = _asked_seats_and_buyer_seats(user, show, now, seat_numbers)
+        if any(state == DEAD_HOLD for _, state in states):
+            _release_expired_holds(show, now)  # a dead hold's seats count for nobody: the buyer's too
+        taken = sorted(blocked.union(_taken(states)))
         if taken:
             raise SeatUnavailable(seats=_labels(show, taken))
         if show.screen.no_lonely_seats and not sells_at_box_office(user):
             _refuse_lonely_seats(show, now, seat_numbers)
-        return _sell(user, show, now, seat_numbers, categories, ticket_types, voucher, hold)
+        return _sell(user, show, now, seat_numbers, categories, ticket_types, voucher, hold, buyer_seats=buyer_seats)
 
     try:
         return _with_show_locked(show.pk, take)
@@ -415,10 +418,11 @@ def _refuse_lonely_seats(show, now, seat_numbers):
         raise LonelySeat(seats=_labels(show, lonely))
 
 
-def _sell(user, show, now, seat_numbers, categories, ticket_types, voucher, hold):
+def _sell(user, show, now, seat_numbers, categories, ticket_types, voucher, hold, *, buyer_seats=None):
     """Under the show's lock, the seats being free: the booking or hold of `seat_numbers`, each of its category
-    and ticket type, after the buyer's limits, the voucher and the payment rule."""
-    _check_buyer_limits(user, show, now, len(seat_numbers), hold=hold)
+    and ticket type, after the buyer's limits (on `buyer_seats`, _live_seats_of's answer, when read already),
+    the voucher and the payment rule."""
+    _check_buyer_limits(user, show, now, len(seat_numbers), hold=hold, counts=buyer_seats)
     redeemed, voucher_type_ids = (_redeem_voucher(voucher, show, now, ticket_types.values())
                                   if voucher else (None, ()))
     held_until = now + timedelta(seconds=settings.HOLD_SECONDS) if hold else None
@@ -469,16 +473,28 @@ def _with_show_locked(show_id, work):
     return run_with_retries(locked)
 
 
-def _taken_releasing_dead_holds(show, seat_numbers, now):
-    """Under the show's lock: the requested seats that are sold or held by a live hold.
+def _asked_seats_and_buyer_seats(user, show, now, seat_numbers):
+    """Under the show's lock, in one statement: active_seats(show, now, seat_numbers) and _live_seats_of(user,
+    show, now). The seats' states say whether they are free; when they are, the counts decide the buyer's limits.
 
-    When a dead hold still has an active ticket on one of them, the show's dead holds are released first,
-    so the new tickets never meet the live-ticket constraint over a seat nobody holds any more.
+    When a dead hold still has an active ticket on one of the seats, the caller releases the show's dead holds
+    before writing, so the new tickets never meet the live-ticket constraint over a seat nobody holds any more.
     """
-    states = active_seats(show.pk, now, seat_numbers)
-    if any(state == DEAD_HOLD for _, state in states):
-        _release_expired_holds(show, now)
-    return _taken(states)
+    connection = database()
+    moment = connection.ops.adapt_datetimefield_value(now)
+    params = [moment, show.pk, *seat_numbers, moment, moment, show.pk, user.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_asked_seats_and_buyer_seats_sql(connection, len(seat_numbers)), params)
+        rows = cursor.fetchall()
+    (held, live), = [counts for seat, _, *counts in rows if seat is None]
+    return [(seat, state) for seat, state, *_ in rows if seat is not None], {"held": held, "live": live}
+
+
+@once_per_database
+def _asked_seats_and_buyer_seats_sql(connection, seats_count):
+    # The seats' rows first (their counts null), then the one row of counts (its seat null).
+    return (f"SELECT *, NULL, NULL FROM ({active_seats_sql(connection, seats_count)}) seats UNION ALL "
+            f"SELECT NULL, NULL, counts.* FROM ({_live_seats_sql(connection, False)}) counts")
 
 
 def _release_expired_holds(show, now):
@@ -571,15 +587,15 @@ def _voucher_uses(voucher, now, *, excluding=None):
     return uses.count()
 
 
-def _check_buyer_limits(user, show, now, wanted, *, hold):
+def _check_buyer_limits(user, show, now, wanted, *, hold, counts=None):
     """Under the show's lock: refuse `wanted` more seats when the user's live holds would pass
     MAX_HELD_SEATS_PER_SHOW (for a hold), or their live seats, held and confirmed, MAX_SEATS_PER_BUYER (so that
     nobody takes a show off sale: hold, confirm, hold again stays bounded). Staff at the box office are exempt
-    from the second."""
+    from the second. `counts`: _live_seats_of's answer, read under the same lock, when the caller has it."""
     exempt = sells_at_box_office(user)
     if exempt and not hold:
         return
-    counts = _live_seats_of(user, show, now)
+    counts = counts if counts is not None else _live_seats_of(user, show, now)
     if hold and counts["held"] + wanted > MAX_HELD_SEATS_PER_SHOW:
         raise HoldLimitReached()
     if not exempt and counts["live"] + wanted > settings.MAX_SEATS_PER_BUYER:

@@ -191,7 +191,7 @@ def active_seats(show_id, now, seat_numbers=None):
     connection = database()
     params = [connection.ops.adapt_datetimefield_value(now), show_id, *(seat_numbers or ())]
     with connection.cursor() as cursor:
-        cursor.execute(_active_seats_sql(connection, None if seat_numbers is None else len(seat_numbers)), params)
+        cursor.execute(active_seats_sql(connection, None if seat_numbers is None else len(seat_numbers)), params)
         return cursor.fetchall()
 
 
@@ -203,7 +203,8 @@ def seat_state_sql(connection, tickets_alias):
 
 
 @once_per_database
-def _active_seats_sql(connection, seats_count):
+def active_seats_sql(connection, seats_count):
+    """active_seats' statement, of `seats_count` seats (None: every one), given `now`, the show and the seats."""
     tickets = connection.ops.quote_name(Show._meta.get_field("tickets").related_model._meta.db_table)
     among = "" if seats_count is None else f" AND seat_number IN ({', '.join(['%s'] * seats_count)})"
     return (f"SELECT seat_number, {seat_state_sql(connection, 'ticket')} FROM {tickets} ticket "

@@ -13,7 +13,7 @@ from bookings.models import Booking, Ticket
 from bookings.tests.factories import booking_with_seats
 from core.db import insert_rows
 from core.exceptions import ServiceUnavailable
-from movies.models import Show
+from movies.models import Show, active_seats
 from movies.tests.factories import ScreenFactory, ShowFactory
 from users.tests.factories import UserFactory
 
@@ -87,12 +87,32 @@ def test_the_check_inside_the_lock_decides_when_the_early_read_missed_a_sale(sho
     assert sorted(Ticket.objects.values_list("seat_number", flat=True)) == [5]
 
 
+def test_the_one_read_under_the_lock_answers_as_the_two_reads_it_replaces(show):
+    buyer, other = UserFactory(), UserFactory()
+    booking_with_seats(show, [1, 2], user=buyer)
+    booking_with_seats(show, [3], user=other)
+    booking_with_seats(show, [4], user=buyer, cancelled=True)
+    services.hold_seats(user=buyer, show=show, seat_numbers=[5, 6])
+    services.hold_seats(user=other, show=show, seat_numbers=[9])
+    dead = services.hold_seats(user=buyer, show=show, seat_numbers=[7])
+    Ticket.objects.filter(booking=dead).update(held_until=timezone.now() - timedelta(minutes=1))
+    booking_with_seats(ShowFactory(), [1, 2, 3], user=buyer)
+    now = timezone.now()
+
+    for user in (buyer, other, UserFactory()):
+        for seats in ([1], [3, 4], [5, 7, 8], [9], [8], list(range(1, 11))):
+            states, counts = services._asked_seats_and_buyer_seats(user, show, now, seats)
+            assert sorted(states) == sorted(active_seats(show.pk, now, seats))
+            assert counts == services._live_seats_of(user, show, now)
+    assert services._asked_seats_and_buyer_seats(buyer, show, now, [5, 7, 8])[1] == {"held": 2, "live": 4}
+
+
 def test_the_database_constraint_is_the_last_guard(show):
     # Pretend the re-check inside the lock missed a sale: the unique constraint still refuses it.
     booking_with_seats(show, [4])
 
     with mock.patch("bookings.services._taken_before_locking", return_value=[]), \
-            mock.patch("bookings.services._taken_releasing_dead_holds", return_value=[]), \
+            mock.patch("bookings.services._asked_seats_and_buyer_seats", return_value=([], {"held": 0, "live": 0})), \
             pytest.raises(SeatUnavailable) as refused:
         services.book_seats(user=UserFactory(), show=show, seat_numbers=[3, 4])
 
