@@ -368,7 +368,7 @@ def _take_seats(*, user, show, seat_numbers, ticket_types, voucher, hold):
         blocked = {seat for seat, category in categories.items() if category == "blocked"}
         states, buyer_seats = _asked_seats_and_buyer_seats(user, show, now, seat_numbers)
         if any(state == DEAD_HOLD for _, state in states):
-            _release_expired_holds(show, now)  # a dead hold's seats count for nobody: the buyer's too
+            _release_expired_holds(show, now)  # its ticket would meet the live-ticket constraint
         taken = sorted(blocked.union(_taken(states)))
         if taken:
             raise SeatUnavailable(seats=_labels(show, taken))
