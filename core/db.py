@@ -136,11 +136,9 @@ def insert_rows(instances):
     INSERT, bulk_create does it. No signal is sent, as with bulk_create."""
     model = type(instances[0])
     connection = connections[router.db_for_write(model)]
-    meta = model._meta
-    made_by_database = [field for field in meta.concrete_fields if field.db_returning]
+    fields, made_by_database = _written_and_made_by_database(model)
     if made_by_database and not connection.features.can_return_rows_from_bulk_insert:
         return model.objects.bulk_create(instances)
-    fields = [field for field in meta.concrete_fields if not field.db_returning]
     params = [field.get_db_prep_save(field.pre_save(instance, add=True), connection)
               for instance in instances for field in fields]
     with connection.cursor() as cursor:
@@ -153,12 +151,20 @@ def insert_rows(instances):
     return instances
 
 
+@functools.cache
+def _written_and_made_by_database(model):
+    """The concrete fields an INSERT of `model` writes, and those the database makes and returns: sorted once per
+    model, as they cost more to sort on each insert than the rest of its building."""
+    fields = model._meta.concrete_fields
+    return ([field for field in fields if not field.db_returning], [field for field in fields if field.db_returning])
+
+
 @once_per_database
 def _insert_sql(connection, model, rows):
     """INSERT of `rows` new rows of `model`, every column but those the database makes, which it returns."""
-    meta, quote = model._meta, connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in meta.concrete_fields if not field.db_returning)
-    made_by_database = [quote(field.column) for field in meta.concrete_fields if field.db_returning]
-    row = f"({', '.join(['%s'] * (len(meta.concrete_fields) - len(made_by_database)))})"
-    returning = f" RETURNING {', '.join(made_by_database)}" if made_by_database else ""
-    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}{returning}"
+    quote = connection.ops.quote_name
+    written, made_by_database = _written_and_made_by_database(model)
+    columns = ", ".join(quote(field.column) for field in written)
+    row = f"({', '.join(['%s'] * len(written))})"
+    returning = f" RETURNING {', '.join(quote(field.column) for field in made_by_database)}" if made_by_database else ""
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}{returning}"
