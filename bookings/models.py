@@ -76,7 +76,11 @@ class Booking(models.Model):
             ("sell_at_box_office", "Can sell priced seats without an online payment, past the buyer limit"),
             ("view_sales", "Can view the sales reports (API and the admin's Sales page)"),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # A buyer's seats of a show, counted under the show's lock by every booking (services._live_seats_of).
+            models.Index(fields=["user", "show"], name="bookings_booking_buyer_show"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["HELD", "CONFIRMED", "CANCELLED", "EXPIRED"]),

@@ -1,5 +1,9 @@
 """MAX_SEATS_PER_BUYER: one buyer's live seats of one show, held and confirmed together, stay within it."""
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from bookings import services
 from bookings.exceptions import BuyerLimitReached
@@ -76,3 +80,34 @@ def test_parallel_requests_of_one_buyer_never_pass_the_limit(show):
     assert sum(isinstance(outcome, Booking) for outcome in outcomes) == 3
     assert sum(isinstance(outcome, BuyerLimitReached) for outcome in outcomes) == 5
     assert Ticket.objects.filter(show=show, is_active=True).count() == 6
+
+
+@pytest.mark.django_db
+def test_the_buyers_seats_are_counted_from_their_bookings_not_the_shows_tickets(show):
+    """Every booking counts the buyer's seats under the show's lock: read from the show's tickets, that count cost
+    more with every seat sold. The plan starts from the buyer's bookings of the show, by their index."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's EXPLAIN QUERY PLAN names the index; PostgreSQL's planner chooses by its statistics")
+    buyer = UserFactory()
+    moment = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {services._live_seats_sql(connection, False)}",
+                       [moment, moment, show.pk, buyer.pk])
+        plan = [row[-1] for row in cursor.fetchall()]
+
+    assert "bookings_booking_buyer_show" in plan[0]
+    assert plan[1].startswith("SEARCH ticket USING INDEX")
+
+
+@pytest.mark.django_db
+def test_the_count_is_the_buyers_own_live_seats_of_the_show(show):
+    buyer, other = UserFactory(), UserFactory()
+    services.book_seats(user=buyer, show=show, seat_numbers=[1, 2])
+    services.hold_seats(user=buyer, show=show, seat_numbers=[3])
+    cancelled = services.book_seats(user=buyer, show=show, seat_numbers=[4])
+    services.cancel_booking(booking=cancelled)
+    services.book_seats(user=other, show=show, seat_numbers=[5])
+    services.book_seats(user=buyer, show=ShowFactory(screen=show.screen, starts_at=show.starts_at
+                                                      + timedelta(days=1)), seat_numbers=[6])
+
+    assert services._live_seats_of(buyer, show, timezone.now()) == {"held": 1, "live": 3}
